@@ -1,0 +1,43 @@
+/**
+ * The Hono application: global middleware, route groups, the OpenAPI document.
+ * Nothing imports this module except the Worker entry.
+ */
+import { VerdictError } from '../lib/errors';
+import { bodyLimit } from './middleware/body-limit';
+import { requestId } from './middleware/request-id';
+import { router } from './openapi';
+import { onError, problemResponse } from './problem';
+import { metaRoutes } from './routes/meta';
+import { workspaceRoutes } from './routes/workspaces';
+
+export function createApp() {
+  const app = router();
+  app.use('*', requestId());
+  app.use('*', bodyLimit());
+  app.onError(onError);
+  app.notFound((c) =>
+    problemResponse(new VerdictError('not_found', 404, 'No such route'), c.get('requestId')),
+  );
+
+  app.route('/', metaRoutes);
+  app.route('/', workspaceRoutes);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A workspace API key (vk_…) or, for POST /v1/workspaces, the root key.',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Verdict API',
+      version: '1.0.0',
+      description:
+        'Bring-your-own-token authorization: verify your IdP’s JWT, evaluate declarative policies, audit every decision.',
+    },
+    security: [{ apiKey: [] }],
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

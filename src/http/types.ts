@@ -1,0 +1,13 @@
+/** The Hono environment shared by every route group. */
+import type { ApiKey } from '../storage/api-keys';
+import type { Workspace } from '../storage/workspaces';
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    /** Set by requireKey on /v1/workspaces/:ws routes. */
+    workspace: Workspace;
+    apiKey: ApiKey;
+  };
+};

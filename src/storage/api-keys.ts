@@ -1,0 +1,113 @@
+/**
+ * API keys: `vk_<id>_<secret>`. Only the SHA-256 of the whole key is stored, with the
+ * visible prefix `vk_<id>` to find the row; the secret is shown once, at creation.
+ * Keys are high-entropy random strings, so a fast hash is sufficient (no password KDF).
+ */
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { sha256Hex, timingSafeEqualStrings } from '../lib/hash';
+import { randomId, randomSecret } from '../lib/ids';
+import type { Db } from './db';
+import { apiKeys } from './schema';
+
+export const SCOPES = [
+  'admin',
+  'keys:write',
+  'providers:read',
+  'providers:write',
+  'policies:read',
+  'policies:write',
+  'permissions:write',
+  'audit:read',
+  'records:write',
+  'revocations:write',
+] as const;
+export const ScopeSchema = z.enum(SCOPES);
+export type Scope = z.infer<typeof ScopeSchema>;
+
+export type ApiKey = {
+  id: string;
+  workspaceId: string;
+  name: string;
+  prefix: string;
+  scopes: Scope[];
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+};
+
+function fromRow(row: typeof apiKeys.$inferSelect): ApiKey {
+  const scopes = z.array(ScopeSchema).safeParse(JSON.parse(row.scopes));
+  return {
+    id: row.id,
+    workspaceId: row.workspaceId,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: scopes.success ? scopes.data : [],
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
+  };
+}
+
+/** The `vk_<id>` prefix of a presented key, or undefined when it is not shaped like one. */
+export function keyPrefix(key: string): string | undefined {
+  const m = /^(vk_[a-z0-9]{4,32})_[A-Za-z0-9_-]{16,128}$/.exec(key);
+  return m?.[1];
+}
+
+/** Builds a new key. `secret` may be fixed (the local demo); otherwise it is random. */
+export async function mintKey(
+  workspaceId: string,
+  name: string,
+  scopes: Scope[],
+  now: number,
+  fixedKey?: string,
+): Promise<{ row: typeof apiKeys.$inferInsert; key: string; record: ApiKey }> {
+  const key = fixedKey ?? `vk_${randomId(12)}_${randomSecret(32)}`;
+  const prefix = keyPrefix(key);
+  if (!prefix) throw new Error('minted key does not match the key format');
+  const id = prefix.slice(3);
+  const row = {
+    id,
+    workspaceId,
+    name,
+    prefix,
+    hash: await sha256Hex(key),
+    scopes: JSON.stringify(scopes),
+    createdAt: now,
+  };
+  return { row, key, record: fromRow({ ...row, lastUsedAt: null, revokedAt: null }) };
+}
+
+/**
+ * Finds the live key matching `presented`, comparing hashes in constant time.
+ * Returns undefined for unknown, malformed or revoked keys (the caller answers 401).
+ */
+export async function authenticateKey(db: Db, presented: string): Promise<ApiKey | undefined> {
+  const prefix = keyPrefix(presented);
+  if (!prefix) return undefined;
+  const row = await db.select().from(apiKeys).where(eq(apiKeys.prefix, prefix)).get();
+  // Hash and compare even when no row exists, so timing does not reveal valid prefixes.
+  const ok = await timingSafeEqualStrings(await sha256Hex(presented), row?.hash ?? '');
+  if (!row || !ok || row.revokedAt !== null) return undefined;
+  return fromRow(row);
+}
+
+export async function listKeys(db: Db, workspaceId: string): Promise<ApiKey[]> {
+  return (await db.select().from(apiKeys).where(eq(apiKeys.workspaceId, workspaceId)).all()).map(fromRow);
+}
+
+/** Marks a key revoked. Returns false when the key does not exist in this workspace. */
+export async function revokeKey(db: Db, workspaceId: string, id: string, now: number): Promise<boolean> {
+  const res = await db
+    .update(apiKeys)
+    .set({ revokedAt: now })
+    .where(and(eq(apiKeys.workspaceId, workspaceId), eq(apiKeys.id, id)))
+    .returning({ id: apiKeys.id });
+  return res.length > 0;
+}
+
+export function hasScope(key: ApiKey, scope: Scope): boolean {
+  return key.scopes.includes('admin') || key.scopes.includes(scope);
+}

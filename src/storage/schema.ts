@@ -1,0 +1,178 @@
+/**
+ * The D1 schema, in one place. D1 is the source of truth; KV only caches what the
+ * hot path reads. `npm run db:generate` turns this file into SQL under migrations/.
+ *
+ * Conventions: times are epoch milliseconds (integer); JSON columns are text holding
+ * JSON; every tenant-owned table leads with workspace_id so every index is scoped to
+ * one workspace and no query can cross tenants by accident.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const workspaces = sqliteTable('workspaces', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  timezone: text('timezone').notNull().default('UTC'),
+  auditRetentionDays: integer('audit_retention_days').notNull().default(90),
+  /** JSON array of context keys replaced by "[redacted]" in audit events. */
+  redactKeys: text('redact_keys').notNull().default('[]'),
+  /** JSON array of forward-auth routes: { method, path, resource, action }. */
+  routeMap: text('route_map').notNull().default('[]'),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** The visible, non-secret start of the key (`vk_<id>`), used to find the row. */
+    prefix: text('prefix').notNull(),
+    /** Hex SHA-256 of the whole key. The key itself is never stored. */
+    hash: text('hash').notNull(),
+    /** JSON array of scopes. */
+    scopes: text('scopes').notNull(),
+    createdAt: integer('created_at').notNull(),
+    lastUsedAt: integer('last_used_at'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_keys_prefix_uq').on(t.prefix), index('api_keys_ws_idx').on(t.workspaceId)],
+);
+
+export const authProviders = sqliteTable(
+  'auth_providers',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    type: text('type').notNull(),
+    issuer: text('issuer').notNull(),
+    /** The whole validated provider document (audiences, claim mappings, algorithms, preset options). */
+    config: text('config').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('auth_providers_ws_issuer_uq').on(t.workspaceId, t.issuer),
+    uniqueIndex('auth_providers_ws_name_uq').on(t.workspaceId, t.name),
+  ],
+);
+
+export const policies = sqliteTable(
+  'policies',
+  {
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    currentVersion: integer('current_version').notNull(),
+    latestVersion: integer('latest_version').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.name] })],
+);
+
+export const policyVersions = sqliteTable(
+  'policy_versions',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    name: text('name').notNull(),
+    version: integer('version').notNull(),
+    /** The policy exactly as written (seed format). Immutable. */
+    source: text('source').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.name, t.version] })],
+);
+
+export const permissions = sqliteTable(
+  'permissions',
+  {
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    resource: text('resource').notNull(),
+    action: text('action').notNull(),
+    /** JSON array of policy names. */
+    policies: text('policies').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.resource, t.action] })],
+);
+
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    decisionId: text('decision_id').primaryKey(),
+    workspaceId: text('workspace_id').notNull(),
+    time: integer('time').notNull(),
+    subject: text('subject'),
+    provider: text('provider'),
+    resource: text('resource').notNull(),
+    action: text('action').notNull(),
+    decision: text('decision').notNull(),
+    policy: text('policy'),
+    policyVersion: integer('policy_version'),
+    ruleId: text('rule_id'),
+    reasons: text('reasons').notNull().default('[]'),
+    /** Normalized input after redaction: { attributes, context }. Never the raw token. */
+    input: text('input').notNull().default('{}'),
+    latencyMs: integer('latency_ms'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+  },
+  (t) => [
+    // Newest-first listing with a (time, decision_id) keyset cursor.
+    index('audit_ws_time_idx').on(t.workspaceId, t.time, t.decisionId),
+    index('audit_ws_subject_time_idx').on(t.workspaceId, t.subject, t.time),
+    index('audit_ws_resource_action_time_idx').on(t.workspaceId, t.resource, t.action, t.time),
+    index('audit_ws_decision_time_idx').on(t.workspaceId, t.decision, t.time),
+  ],
+);
+
+export const auditDeadLetters = sqliteTable('audit_dead_letters', {
+  id: text('id').primaryKey(),
+  workspaceId: text('workspace_id'),
+  body: text('body').notNull(),
+  receivedAt: integer('received_at').notNull(),
+});
+
+export const records = sqliteTable(
+  'records',
+  {
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    collection: text('collection').notNull(),
+    id: text('id').notNull(),
+    data: text('data').notNull(),
+    owner: text('owner').notNull(),
+    version: integer('version').notNull().default(1),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.collection, t.id] }),
+    index('records_ws_coll_created_idx').on(t.workspaceId, t.collection, t.createdAt, t.id),
+    index('records_ws_coll_owner_idx').on(t.workspaceId, t.collection, t.owner),
+  ],
+);
+
+export const revocations = sqliteTable(
+  'revocations',
+  {
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    value: text('value').notNull(),
+    expiresAt: integer('expires_at'),
+    createdAt: integer('created_at').notNull().default(sql`0`),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.kind, t.value] })],
+);

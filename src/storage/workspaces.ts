@@ -1,0 +1,79 @@
+/**
+ * Workspace repository. A workspace is the tenant boundary: every other table is keyed
+ * by workspace_id, and every read below takes the workspace id as an argument.
+ */
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from './db';
+import { workspaces } from './schema';
+
+export type Workspace = {
+  id: string;
+  name: string;
+  timezone: string;
+  auditRetentionDays: number;
+  redactKeys: string[];
+  routeMap: RouteMapEntry[];
+  createdAt: number;
+};
+
+export const RouteMapEntrySchema = z
+  .object({
+    method: z.string().regex(/^(\*|[A-Z]+)$/),
+    path: z.string().startsWith('/').max(512),
+    resource: z.string().min(1).max(128),
+    action: z.string().min(1).max(128),
+  })
+  .strict();
+export type RouteMapEntry = z.infer<typeof RouteMapEntrySchema>;
+
+function parseJsonArray<T>(text: string, schema: z.ZodType<T>): T[] {
+  const parsed = z.array(schema).safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : [];
+}
+
+function fromRow(row: typeof workspaces.$inferSelect): Workspace {
+  return {
+    id: row.id,
+    name: row.name,
+    timezone: row.timezone,
+    auditRetentionDays: row.auditRetentionDays,
+    redactKeys: parseJsonArray(row.redactKeys, z.string()),
+    routeMap: parseJsonArray(row.routeMap, RouteMapEntrySchema),
+    createdAt: row.createdAt,
+  };
+}
+
+export async function getWorkspace(db: Db, id: string): Promise<Workspace | undefined> {
+  const row = await db.select().from(workspaces).where(eq(workspaces.id, id)).get();
+  return row ? fromRow(row) : undefined;
+}
+
+export function insertWorkspaceStatement(db: Db, ws: Omit<Workspace, 'redactKeys' | 'routeMap'>) {
+  return db.insert(workspaces).values({
+    id: ws.id,
+    name: ws.name,
+    timezone: ws.timezone,
+    auditRetentionDays: ws.auditRetentionDays,
+    createdAt: ws.createdAt,
+  });
+}
+
+export async function updateWorkspace(
+  db: Db,
+  id: string,
+  patch: Partial<Pick<Workspace, 'name' | 'timezone' | 'auditRetentionDays' | 'redactKeys' | 'routeMap'>>,
+): Promise<Workspace | undefined> {
+  const set: Partial<typeof workspaces.$inferInsert> = {};
+  if (patch.name !== undefined) set.name = patch.name;
+  if (patch.timezone !== undefined) set.timezone = patch.timezone;
+  if (patch.auditRetentionDays !== undefined) set.auditRetentionDays = patch.auditRetentionDays;
+  if (patch.redactKeys !== undefined) set.redactKeys = JSON.stringify(patch.redactKeys);
+  if (patch.routeMap !== undefined) set.routeMap = JSON.stringify(patch.routeMap);
+  if (Object.keys(set).length > 0) await db.update(workspaces).set(set).where(eq(workspaces.id, id));
+  return getWorkspace(db, id);
+}
+
+export async function listWorkspaces(db: Db): Promise<Workspace[]> {
+  return (await db.select().from(workspaces).all()).map(fromRow);
+}

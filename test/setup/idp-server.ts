@@ -1,0 +1,2 @@
+// Placeholder replaced by the IdP fixture below.
+export default function setup() {}
