@@ -1,0 +1,111 @@
+/**
+ * Attribute names a policy may use, and how each resolves against a request.
+ * Roots: ext_* (mapped claims), sub, issuer, provider, ip, resource, action,
+ * request_metadata (+ metadata_key or a dotted path), record.<field>, and the
+ * environment: current_time, current_date, current_datetime, day_of_week, is_weekend.
+ */
+import { clockAttributes } from './time';
+
+export const ENV_ROOTS = [
+  'current_time',
+  'current_date',
+  'current_datetime',
+  'day_of_week',
+  'is_weekend',
+] as const;
+const FIXED_ROOTS = new Set<string>([
+  'sub',
+  'issuer',
+  'provider',
+  'ip',
+  'resource',
+  'action',
+  'request_metadata',
+  'record',
+  ...ENV_ROOTS,
+]);
+
+const SEGMENT = /^[A-Za-z0-9_$-]{1,128}$/;
+
+/** Splits and checks an attribute reference; returns an error text when it names nothing. */
+export function parseAttributePath(
+  name: string,
+  metadataKey?: string,
+): { path: string[] } | { error: string } {
+  const path = name.split('.');
+  const root = path[0] ?? '';
+  if (!FIXED_ROOTS.has(root) && !/^ext_[A-Za-z0-9_]{1,120}$/.test(root)) {
+    return {
+      error: `unknown attribute "${root}": use ext_<attribute> for mapped claims, or one of ${[...FIXED_ROOTS].join(', ')}`,
+    };
+  }
+  if (metadataKey !== undefined) {
+    if (root !== 'request_metadata' || path.length > 1) {
+      return { error: 'metadata_key applies only to the attribute "request_metadata"' };
+    }
+    path.push(...metadataKey.split('.'));
+  }
+  if (path.length > 9) return { error: 'attribute paths are at most 8 levels deep' };
+  for (const seg of path)
+    if (!SEGMENT.test(seg)) return { error: `invalid path segment "${seg}" in "${name}"` };
+  if (root === 'record' && path.length < 2) return { error: 'use record.<field>' };
+  if ((ENV_ROOTS as readonly string[]).includes(root) && path.length > 1) {
+    return { error: `${root} has no fields` };
+  }
+  return { path };
+}
+
+/** What a decision is evaluated against. Everything is an argument, the clock included. */
+export type RequestInput = {
+  /** ext_* attributes plus sub, issuer, provider (from the verified token). */
+  attributes: Record<string, unknown>;
+  resource: string;
+  action: string;
+  context: Record<string, unknown>;
+  record?: Record<string, unknown>;
+  ip?: string;
+  /** Epoch ms. */
+  now: number;
+  timezone: string;
+};
+
+/** Resolves attribute paths against one request; clock attributes are computed lazily, once. */
+export class AttributeResolver {
+  private clock: Record<string, unknown> | undefined;
+
+  constructor(readonly input: RequestInput) {}
+
+  get(path: readonly string[]): unknown {
+    const root = path[0] as string;
+    let value: unknown;
+    switch (root) {
+      case 'request_metadata':
+        value = this.input.context;
+        break;
+      case 'record':
+        value = this.input.record;
+        break;
+      case 'resource':
+        return this.input.resource;
+      case 'action':
+        return this.input.action;
+      case 'ip':
+        return this.input.ip;
+      case 'current_time':
+      case 'current_date':
+      case 'current_datetime':
+      case 'day_of_week':
+      case 'is_weekend':
+        this.clock ??= clockAttributes(this.input.now, this.input.timezone);
+        return this.clock[root];
+      default:
+        value = Object.hasOwn(this.input.attributes, root) ? this.input.attributes[root] : undefined;
+    }
+    for (let i = 1; i < path.length; i++) {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+      const seg = path[i] as string;
+      value = Object.hasOwn(value, seg) ? (value as Record<string, unknown>)[seg] : undefined;
+    }
+    return value;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Strict coercions from JSON values (claims, context, records) to the types the policy
+ * functions compare. Strict means: "1000" is 1000, "10abc" is not a number, 1.5 is not
+ * an integer. A failed coercion makes a condition indeterminate, never true.
+ */
+
+export type Coerced<T> = { ok: true; value: T } | { ok: false; why: string };
+
+const ok = <T>(value: T): Coerced<T> => ({ ok: true, value });
+const fail = (why: string): Coerced<never> => ({ ok: false, why });
+
+const INTEGER = /^-?(0|[1-9][0-9]*)$/;
+const DECIMAL = /^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
+const TIME = /^([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?$/;
+const DATE = /^([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$/;
+const DATETIME =
+  /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})$/;
+
+export function describe(v: unknown): string {
+  if (v === undefined) return 'absent';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  return `${typeof v} ${String(v)}`;
+}
+
+export function toStr(v: unknown): Coerced<string> {
+  return typeof v === 'string' ? ok(v) : fail(`expected a string, got ${describe(v)}`);
+}
+
+export function toInteger(v: unknown): Coerced<number> {
+  if (typeof v === 'number') {
+    return Number.isSafeInteger(v) ? ok(v) : fail(`expected an integer, got ${describe(v)}`);
+  }
+  if (typeof v === 'string' && INTEGER.test(v)) {
+    const n = Number(v);
+    if (Number.isSafeInteger(n)) return ok(n);
+  }
+  return fail(`expected an integer, got ${describe(v)}`);
+}
+
+export function toDouble(v: unknown): Coerced<number> {
+  if (typeof v === 'number')
+    return Number.isFinite(v) ? ok(v) : fail(`expected a number, got ${describe(v)}`);
+  if (typeof v === 'string' && DECIMAL.test(v)) {
+    const n = Number(v);
+    if (Number.isFinite(n)) return ok(n);
+  }
+  return fail(`expected a number, got ${describe(v)}`);
+}
+
+export function toBoolean(v: unknown): Coerced<boolean> {
+  if (typeof v === 'boolean') return ok(v);
+  if (v === 'true') return ok(true);
+  if (v === 'false') return ok(false);
+  return fail(`expected a boolean, got ${describe(v)}`);
+}
+
+/** "HH:MM[:SS]" → seconds since midnight. */
+export function toTimeOfDay(v: unknown): Coerced<number> {
+  const m = typeof v === 'string' ? TIME.exec(v) : null;
+  if (!m) return fail(`expected a time HH:MM:SS, got ${describe(v)}`);
+  return ok(Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0));
+}
+
+/** "YYYY-MM-DD" (a real calendar date) → days since the epoch. */
+export function toDate(v: unknown): Coerced<number> {
+  const m = typeof v === 'string' ? DATE.exec(v) : null;
+  if (!m) return fail(`expected a date YYYY-MM-DD, got ${describe(v)}`);
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  const back = new Date(ms);
+  if (back.getUTCDate() !== Number(m[3])) return fail(`${describe(v)} is not a calendar date`);
+  return ok(ms / 86_400_000);
+}
+
+/** ISO 8601 with a zone ("…Z" or "…+02:00") → epoch ms; a number is a JWT NumericDate (seconds). */
+export function toDatetime(v: unknown): Coerced<number> {
+  if (typeof v === 'number' && Number.isFinite(v)) return ok(v * 1000);
+  if (typeof v === 'string' && DATETIME.test(v)) {
+    const ms = Date.parse(v);
+    if (Number.isFinite(ms)) return ok(ms);
+  }
+  return fail(`expected an ISO 8601 date-time with a zone, got ${describe(v)}`);
+}
+
+export function toList(v: unknown): Coerced<unknown[]> {
+  return Array.isArray(v) ? ok(v) : fail(`expected a list, got ${describe(v)}`);
+}

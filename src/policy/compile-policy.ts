@@ -1,0 +1,105 @@
+/**
+ * Validation and compilation of a policy document, at write time. Every structural
+ * problem is reported here, naming the rule and the condition, so a policy that is
+ * accepted cannot fail at evaluation time for structural reasons.
+ */
+import { parseAttributePath } from './attributes';
+import type { CompiledCondition, CompiledPolicy, Operand } from './compiled';
+import { FUNCTION_NAMES, FUNCTIONS } from './functions';
+import { type ConditionDocument, type PolicyDocument, PolicySchema } from './schema';
+
+export type PolicyIssue = { path: string; message: string };
+
+export type CompileResult =
+  | { ok: true; policy: CompiledPolicy; document: PolicyDocument }
+  | { ok: false; issues: PolicyIssue[] };
+
+function suggest(name: string): string {
+  const close = FUNCTION_NAMES.filter((f) => f.startsWith(name.split('_')[0] ?? '')).slice(0, 8);
+  return close.length > 0 ? ` (did you mean one of: ${close.join(', ')}?)` : '';
+}
+
+function compileCondition(
+  cond: ConditionDocument,
+  where: string,
+  label: string,
+  issues: PolicyIssue[],
+): CompiledCondition | undefined {
+  const spec = FUNCTIONS[cond.function];
+  const issue = (field: string, message: string) =>
+    issues.push({ path: `${where}.${field}`, message: `${label}: ${message}` });
+  if (!spec) {
+    issue('function', `unknown function "${cond.function}"${suggest(cond.function)}`);
+    return undefined;
+  }
+  const attr = parseAttributePath(cond.attribute, cond.metadata_key);
+  if ('error' in attr) {
+    issue(cond.metadata_key !== undefined ? 'metadata_key' : 'attribute', attr.error);
+    return undefined;
+  }
+  const hasValue = cond.value !== undefined;
+  const hasFrom = cond.value_from_attribute !== undefined;
+  let operand: Operand | undefined;
+  if (spec.operand === 'none') {
+    if (hasValue || hasFrom) issue('value', `${cond.function} takes no value`);
+  } else if (hasValue === hasFrom) {
+    issue('value', `${cond.function} needs exactly one of "value" or "value_from_attribute"`);
+  } else if (hasFrom) {
+    if (spec.operand === 'const') {
+      issue('value_from_attribute', `${cond.function} takes a constant "value" only`);
+    } else {
+      const from = parseAttributePath(cond.value_from_attribute as string);
+      if ('error' in from) issue('value_from_attribute', from.error);
+      else operand = { kind: 'attr', path: from.path, name: cond.value_from_attribute as string };
+    }
+  } else {
+    const parsed = spec.parseConst?.(cond.value);
+    if (parsed?.ok) operand = { kind: 'const', value: parsed.value };
+    else issue('value', `invalid value for ${cond.function}: ${parsed?.why ?? 'not accepted'}`);
+  }
+  const name = cond.metadata_key !== undefined ? `${cond.attribute}.${cond.metadata_key}` : cond.attribute;
+  return { fn: cond.function, path: attr.path, name, ...(operand ? { operand } : {}) };
+}
+
+/** Validates `input` (unknown JSON) and compiles it. `version` is stamped into the result. */
+export function compilePolicy(input: unknown, version: number): CompileResult {
+  const parsed = PolicySchema.safeParse(input);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      issues: parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })),
+    };
+  }
+  const doc = parsed.data;
+  const issues: PolicyIssue[] = [];
+  const seen = new Set<string>();
+  const rules = doc.specification.rules.map((rule, r) => {
+    const where = `specification.rules.${r}`;
+    if (seen.has(rule.rule_id)) {
+      issues.push({ path: `${where}.rule_id`, message: `duplicate rule_id "${rule.rule_id}"` });
+    }
+    seen.add(rule.rule_id);
+    const conditions: CompiledCondition[] = [];
+    rule.conditions.forEach((cond, i) => {
+      const compiled = compileCondition(
+        cond,
+        `${where}.conditions.${i}`,
+        `rule "${rule.rule_id}", condition ${i}`,
+        issues,
+      );
+      if (compiled) conditions.push(compiled);
+    });
+    return { id: rule.rule_id, effect: rule.effect, conditions };
+  });
+  if (issues.length > 0) return { ok: false, issues };
+  return {
+    ok: true,
+    document: doc,
+    policy: {
+      name: doc.name,
+      version,
+      rules,
+      default: { id: doc.specification.default.rule_id, effect: doc.specification.default.effect },
+    },
+  };
+}
