@@ -8,6 +8,7 @@ import { requestId } from './middleware/request-id';
 import { router } from './openapi';
 import { onError, problemResponse } from './problem';
 import { metaRoutes } from './routes/meta';
+import { policyRoutes } from './routes/policies';
 import { workspaceRoutes } from './routes/workspaces';
 
 export function createApp() {
@@ -21,6 +22,7 @@ export function createApp() {
 
   app.route('/', metaRoutes);
   app.route('/', workspaceRoutes);
+  app.route('/', policyRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',

@@ -1,5 +1,6 @@
 /** Workspaces (root key) and their settings (admin), and the workspace's API keys. */
 import { createRoute, z } from '@hono/zod-openapi';
+import { publishPolicySet } from '../../decision/policy-set';
 import { conflict, forbidden, notFound } from '../../lib/errors';
 import { listKeys, mintKey, revokeKey, type Scope, ScopeSchema } from '../../storage/api-keys';
 import { database, isUniqueViolation } from '../../storage/db';
@@ -144,8 +145,11 @@ workspaceRoutes.openapi(
     responses: { 200: dataOf(WorkspaceSchema, 'The updated workspace'), ...adminErrors },
   }),
   async (c) => {
-    const updated = await updateWorkspace(database(c.env.DB), c.get('workspace').id, c.req.valid('json'));
+    const patch = c.req.valid('json');
+    const updated = await updateWorkspace(database(c.env.DB), c.get('workspace').id, patch);
     if (!updated) throw notFound('Workspace');
+    // Clock attributes use the workspace timezone, which the compiled set carries.
+    if (patch.timezone !== undefined) await publishPolicySet(c.env, updated.id);
     return c.json({ data: updated }, 200);
   },
 );
