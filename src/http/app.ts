@@ -7,8 +7,11 @@ import { bodyLimit } from './middleware/body-limit';
 import { requestId } from './middleware/request-id';
 import { router } from './openapi';
 import { onError, problemResponse } from './problem';
+import { authorizeRoutes } from './routes/authorize';
+import { devIdpRoutes } from './routes/dev-idp';
 import { metaRoutes } from './routes/meta';
 import { policyRoutes } from './routes/policies';
+import { providerRoutes } from './routes/providers';
 import { workspaceRoutes } from './routes/workspaces';
 
 export function createApp() {
@@ -23,11 +26,20 @@ export function createApp() {
   app.route('/', metaRoutes);
   app.route('/', workspaceRoutes);
   app.route('/', policyRoutes);
+  app.route('/', providerRoutes);
+  app.route('/', authorizeRoutes);
+  app.route('/', devIdpRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',
     scheme: 'bearer',
     description: 'A workspace API key (vk_…) or, for POST /v1/workspaces, the root key.',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'endUserJwt', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'The end user’s token from your IdP (or `token` in the body).',
   });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -122,11 +122,11 @@ describe('policies API', () => {
     expect(after.ruleId).toBe('manager-unlimited');
     expect(after.policyVersion).toBe(1);
 
-    const stored = await env.CACHE.get<{ policies: Record<string, { version: number }> }>(
+    const stored = await env.CACHE.get<{ set: { policies: Record<string, { version: number }> } }>(
       kvKeys.policySet(ws),
       'json',
     );
-    expect(stored?.policies.order_approval?.version).toBe(1);
+    expect(stored?.set.policies.order_approval?.version).toBe(1);
     await expectProblem(
       await call('POST', `/v1/workspaces/${ws}/policies/order_approval/rollback`, {
         key: adminKey,

@@ -1,6 +1,6 @@
 /** Versioned policies, permission bindings, and the simulator. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { buildPolicySet, publishPolicySet } from '../../decision/policy-set';
+import { buildSnapshot, publishSnapshot } from '../../decision/snapshot';
 import { conflict, notFound, VerdictError } from '../../lib/errors';
 import { compilePolicy } from '../../policy/compile-policy';
 import { bindingKey } from '../../policy/compiled';
@@ -111,7 +111,7 @@ policyRoutes.openapi(
         throw conflict('Another write of this policy happened at the same time; retry');
       throw err;
     }
-    await publishPolicySet(c.env, ws, now);
+    await publishSnapshot(c.env, ws, now);
     return c.json(
       { data: { name, version, currentVersion: version, latestVersion: version, updatedAt: now } },
       201,
@@ -205,7 +205,7 @@ policyRoutes.openapi(
     if (!target) throw notFound(`Version ${version} of policy "${name}"`);
     const now = Date.now();
     await setCurrentVersion(db, ws, name, version, now);
-    await publishPolicySet(c.env, ws, now);
+    await publishSnapshot(c.env, ws, now);
     const summary = await getPolicySummary(db, ws, name);
     if (!summary) throw notFound('Policy');
     return c.json({ data: summary }, 200);
@@ -231,7 +231,7 @@ policyRoutes.openapi(
     if (binding)
       throw conflict(`Policy "${name}" is bound to ${binding.resource}/${binding.action}; unbind it first`);
     await deletePolicy(db, ws, name);
-    await publishPolicySet(c.env, ws);
+    await publishSnapshot(c.env, ws);
     return c.body(null, 204);
   },
 );
@@ -257,7 +257,7 @@ policyRoutes.openapi(
     }
     const binding = { ...body, policies: [...new Set(body.policies)] };
     await upsertPermission(db, ws, binding, Date.now());
-    await publishPolicySet(c.env, ws);
+    await publishSnapshot(c.env, ws);
     return c.json({ data: binding }, 200);
   },
 );
@@ -295,7 +295,7 @@ policyRoutes.openapi(
     const { resource, action } = c.req.valid('query');
     const ws = c.get('workspace').id;
     if (!(await deletePermission(database(c.env.DB), ws, resource, action))) throw notFound('Binding');
-    await publishPolicySet(c.env, ws);
+    await publishSnapshot(c.env, ws);
     return c.body(null, 204);
   },
 );
@@ -339,7 +339,7 @@ policyRoutes.openapi(
   async (c) => {
     const body = c.req.valid('json');
     const ws = c.get('workspace');
-    const set = await buildPolicySet(c.env.DB, ws.id, 0);
+    const { set } = await buildSnapshot(c.env.DB, ws.id, 0);
     if (body.policy) {
       const draft = compilePolicy(body.policy, 0);
       if (!draft.ok) throw invalidPolicy(draft.issues);

@@ -1,6 +1,6 @@
 /** Workspaces (root key) and their settings (admin), and the workspace's API keys. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { publishPolicySet } from '../../decision/policy-set';
+import { publishSnapshot } from '../../decision/snapshot';
 import { conflict, forbidden, notFound } from '../../lib/errors';
 import { listKeys, mintKey, revokeKey, type Scope, ScopeSchema } from '../../storage/api-keys';
 import { database, isUniqueViolation } from '../../storage/db';
@@ -148,8 +148,8 @@ workspaceRoutes.openapi(
     const patch = c.req.valid('json');
     const updated = await updateWorkspace(database(c.env.DB), c.get('workspace').id, patch);
     if (!updated) throw notFound('Workspace');
-    // Clock attributes use the workspace timezone, which the compiled set carries.
-    if (patch.timezone !== undefined) await publishPolicySet(c.env, updated.id);
+    // The snapshot carries the timezone, redaction keys and route map.
+    await publishSnapshot(c.env, updated.id);
     return c.json({ data: updated }, 200);
   },
 );

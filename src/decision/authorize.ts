@@ -1,0 +1,232 @@
+/**
+ * authorize(): token + (resource, action, context) → Decision, for every entry point
+ * (HTTP, batch, forward-auth, RPC, records). Fails closed: a refused token is a 401
+ * with its reason, a missing dependency is a 503, nothing on this path ends in Allow
+ * by accident. Returns the audit events for the caller to send after the response.
+ */
+import type { AuditEvent } from '../audit/event';
+import { redactContext } from '../audit/event';
+import { flag } from '../env';
+import { DEV_IDP_JWKS, devIdpJwks } from '../identity/dev-idp';
+import { fetchJson } from '../identity/fetch-json';
+import type { KeyDeps } from '../identity/jwks-cache';
+import { TokenError } from '../identity/reasons';
+import { type VerifiedIdentity, verifyToken } from '../identity/verify-token';
+import { badRequest, notFound, unavailable, VerdictError } from '../lib/errors';
+import { sha256Hex } from '../lib/hash';
+import { randomId } from '../lib/ids';
+import { Lru } from '../lib/lru';
+import type { PolicyReason } from '../policy/evaluate';
+import { DEFAULT_REVALIDATE_MS, loadSnapshot, type Snapshot } from './snapshot';
+
+export type Check = {
+  resource: string;
+  action: string;
+  context?: Record<string, unknown>;
+  record?: Record<string, unknown>;
+};
+
+export type DecisionReason = PolicyReason | { code: TokenError['reason']; message: string };
+
+export type Decision = {
+  allowed: boolean;
+  decision: 'Allow' | 'Deny';
+  decisionId: string;
+  policy: string | null;
+  policyVersion: number | null;
+  ruleId: string | null;
+  reasons: DecisionReason[];
+  subject: string | null;
+};
+
+export type DecisionEnv = {
+  DB: D1Database;
+  CACHE: KVNamespace;
+  DEV_IDP?: string;
+  POLICY_REVALIDATE_MS?: string;
+};
+
+export type Caller = { ip?: string | undefined; userAgent?: string | undefined };
+
+export type AuthorizeOutcome =
+  | { ok: true; identity: VerifiedIdentity; decisions: Decision[]; events: AuditEvent[] }
+  | { ok: false; error: TokenError; events: AuditEvent[] };
+
+export const MAX_CONTEXT_DEPTH = 8;
+
+/**
+ * Verified tokens, keyed by workspace, snapshot version and the token's SHA-256.
+ * Held until the token's exp or 60 s, whichever is sooner; a provider or policy change
+ * bumps the snapshot version, so no entry outlives a key-set or provider change.
+ */
+const verified = new Lru<string, VerifiedIdentity>(10_000);
+const VERIFIED_TTL_MS = 60_000;
+
+export const newDecisionId = () => `dec_${Date.now().toString(36)}${randomId(14)}`;
+
+function depth(v: unknown, d = 0): number {
+  if (v === null || typeof v !== 'object') return d;
+  let max = d + 1;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) {
+    max = Math.max(max, depth(x, d + 1));
+    if (max > MAX_CONTEXT_DEPTH + 1) break;
+  }
+  return max;
+}
+
+export function assertContext(context: unknown): void {
+  if (depth(context) > MAX_CONTEXT_DEPTH)
+    throw badRequest(`context is nested deeper than ${MAX_CONTEXT_DEPTH} levels`);
+}
+
+function keyDeps(env: DecisionEnv): KeyDeps {
+  const dev = flag(env.DEV_IDP);
+  return {
+    CACHE: env.CACHE,
+    fetchKeys: async (uri) => {
+      if (uri === DEV_IDP_JWKS) {
+        return dev
+          ? { ok: true, json: await devIdpJwks(env.CACHE), maxAgeSec: 3600 }
+          : { ok: false, error: 'dev IdP disabled' };
+      }
+      return fetchJson(uri);
+    },
+  };
+}
+
+async function identify(
+  env: DecisionEnv,
+  ws: string,
+  snapshot: Snapshot,
+  token: string,
+  now: number,
+): Promise<VerifiedIdentity> {
+  const cacheKey = `${ws}\u0000${snapshot.version}\u0000${await sha256Hex(token)}`;
+  const hit = verified.get(cacheKey, now);
+  if (hit) return hit;
+  const identity = await verifyToken(token, snapshot.providers, keyDeps(env), now);
+  verified.set(cacheKey, identity, Math.min(identity.exp * 1000, now + VERIFIED_TTL_MS));
+  return identity;
+}
+
+export async function snapshotFor(env: DecisionEnv, ws: string, now: number): Promise<Snapshot> {
+  let snapshot: Snapshot;
+  try {
+    const revalidate = Number(env.POLICY_REVALIDATE_MS ?? DEFAULT_REVALIDATE_MS);
+    snapshot = await loadSnapshot(
+      env,
+      ws,
+      now,
+      Number.isFinite(revalidate) ? revalidate : DEFAULT_REVALIDATE_MS,
+    );
+  } catch {
+    throw unavailable('Policies cannot be loaded right now; no decision was made');
+  }
+  if (!snapshot.exists) throw notFound('Workspace');
+  return snapshot;
+}
+
+/** Decides every check with one token verification. */
+export async function authorize(
+  env: DecisionEnv,
+  workspaceId: string,
+  token: string | undefined,
+  checks: readonly Check[],
+  caller: Caller,
+  now = Date.now(),
+): Promise<AuthorizeOutcome> {
+  const started = performance.now();
+  for (const check of checks) assertContext(check.context ?? {});
+  const snapshot = await snapshotFor(env, workspaceId, now);
+  const event = (
+    check: Check,
+    base: Omit<
+      AuditEvent,
+      'workspaceId' | 'time' | 'resource' | 'action' | 'input' | 'latencyMs' | 'ip' | 'userAgent'
+    >,
+    attributes: Record<string, unknown>,
+  ): AuditEvent => ({
+    ...base,
+    workspaceId,
+    time: now,
+    resource: check.resource,
+    action: check.action,
+    input: { attributes, context: redactContext(check.context ?? {}, snapshot.settings.redactKeys) },
+    latencyMs: Math.round(performance.now() - started),
+    ip: caller.ip ?? null,
+    userAgent: caller.userAgent?.slice(0, 256) ?? null,
+  });
+
+  let identity: VerifiedIdentity;
+  try {
+    if (!token)
+      throw new TokenError(
+        'token_missing',
+        'Send the end-user token in the body or as Authorization: Bearer',
+      );
+    identity = await identify(env, workspaceId, snapshot, token, now);
+  } catch (err) {
+    if (!(err instanceof TokenError))
+      throw err instanceof VerdictError ? err : unavailable('Token verification failed');
+    const events = checks.map((check) =>
+      event(
+        check,
+        {
+          decisionId: newDecisionId(),
+          subject: null,
+          provider: null,
+          decision: 'Deny',
+          policy: null,
+          policyVersion: null,
+          ruleId: null,
+          reasons: [{ code: err.reason, message: err.detail }],
+        },
+        {},
+      ),
+    );
+    return { ok: false, error: err, events };
+  }
+
+  const decisions: Decision[] = [];
+  const events: AuditEvent[] = [];
+  for (const check of checks) {
+    const result = snapshot.engine.decide({
+      attributes: identity.attributes,
+      resource: check.resource,
+      action: check.action,
+      context: check.context ?? {},
+      ...(check.record ? { record: check.record } : {}),
+      ...(caller.ip ? { ip: caller.ip } : {}),
+      now,
+      timezone: snapshot.set.timezone,
+    });
+    const decision: Decision = {
+      allowed: result.effect === 'Allow',
+      decision: result.effect,
+      decisionId: newDecisionId(),
+      policy: result.policy,
+      policyVersion: result.policyVersion,
+      ruleId: result.ruleId,
+      reasons: result.reasons,
+      subject: identity.sub,
+    };
+    decisions.push(decision);
+    events.push(
+      event(
+        check,
+        {
+          decisionId: decision.decisionId,
+          subject: identity.sub,
+          provider: identity.providerName,
+          decision: decision.decision,
+          policy: decision.policy,
+          policyVersion: decision.policyVersion,
+          ruleId: decision.ruleId,
+          reasons: decision.reasons,
+        },
+        identity.attributes,
+      ),
+    );
+  }
+  return { ok: true, identity, decisions, events };
+}

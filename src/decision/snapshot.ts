@@ -1,0 +1,105 @@
+/**
+ * A workspace's snapshot: everything the decision path reads — the compiled policy
+ * set, the auth providers — versioned as one document.
+ *
+ * Layers and staleness:
+ * - D1 is the source of truth.
+ * - KV holds the snapshot (`policyset:v1:<ws>`), rewritten on every policy, binding,
+ *   provider or timezone change (write-through), rebuilt from D1 when absent.
+ * - Each isolate keeps the built snapshot (closures included) in a bounded LRU and
+ *   re-reads KV at most every `revalidateMs` (POLICY_REVALIDATE_MS, default 5 s). The
+ *   isolate that handled a write sees it at once. Others see it within revalidateMs
+ *   plus KV propagation (up to 60 s across Cloudflare locations; immediate locally).
+ */
+import type { Provider } from '../identity/provider-schema';
+import { Lru } from '../lib/lru';
+import { compilePolicy } from '../policy/compile-policy';
+import { bindingKey, type CompiledPolicySet } from '../policy/compiled';
+import { buildEngine, type Engine } from '../policy/evaluate';
+import { database } from '../storage/db';
+import { kvKeys } from '../storage/kv-keys';
+import { currentPolicySources, listPermissions } from '../storage/policies';
+import { listProviders } from '../storage/providers';
+import { getWorkspace, type RouteMapEntry } from '../storage/workspaces';
+
+export type SnapshotDeps = { DB: D1Database; CACHE: KVNamespace };
+
+export type StoredSnapshot = {
+  version: number;
+  exists: boolean;
+  set: CompiledPolicySet;
+  providers: Provider[];
+  /** Workspace settings the decision path needs (so it never reads the workspace row). */
+  settings: { redactKeys: string[]; routeMap: RouteMapEntry[] };
+};
+
+export type Snapshot = StoredSnapshot & { engine: Engine };
+
+const snapshots = new Lru<string, { snapshot: Snapshot; checkedAt: number }>(512);
+
+export const DEFAULT_REVALIDATE_MS = 5000;
+
+/** Reads the workspace's policies, bindings and providers from D1 and compiles them. */
+export async function buildSnapshot(db: D1Database, ws: string, version: number): Promise<StoredSnapshot> {
+  const d = database(db);
+  const [workspace, sources, perms, providers] = await Promise.all([
+    getWorkspace(d, ws),
+    currentPolicySources(d, ws),
+    listPermissions(d, ws),
+    listProviders(d, ws),
+  ]);
+  const set: CompiledPolicySet = {
+    version,
+    timezone: workspace?.timezone ?? 'UTC',
+    policies: {},
+    bindings: {},
+  };
+  for (const s of sources) {
+    const compiled = compilePolicy(s.source, s.version);
+    // Stored versions were validated on write; one that no longer compiles is left out
+    // (its bindings then match nothing, which denies: fail closed).
+    if (compiled.ok) set.policies[s.name] = compiled.policy;
+  }
+  for (const p of perms) set.bindings[bindingKey(p.resource, p.action)] = p.policies;
+  return {
+    version,
+    exists: workspace !== undefined,
+    set,
+    providers,
+    settings: { redactKeys: workspace?.redactKeys ?? [], routeMap: workspace?.routeMap ?? [] },
+  };
+}
+
+const hydrate = (s: StoredSnapshot): Snapshot => ({ ...s, engine: buildEngine(s.set) });
+
+/** Rebuilds the snapshot from D1, writes it to KV and to this isolate (write-through). */
+export async function publishSnapshot(deps: SnapshotDeps, ws: string, now = Date.now()): Promise<Snapshot> {
+  const previous = snapshots.get(ws)?.snapshot.version ?? 0;
+  const stored = await buildSnapshot(deps.DB, ws, Math.max(now, previous + 1));
+  await deps.CACHE.put(kvKeys.policySet(ws), JSON.stringify(stored));
+  const snapshot = hydrate(stored);
+  snapshots.set(ws, { snapshot, checkedAt: now });
+  return snapshot;
+}
+
+/** The snapshot for a workspace: isolate memory, else KV, else D1 (then written to KV). */
+export async function loadSnapshot(
+  deps: SnapshotDeps,
+  ws: string,
+  now: number,
+  revalidateMs = DEFAULT_REVALIDATE_MS,
+): Promise<Snapshot> {
+  const hit = snapshots.get(ws);
+  if (hit && now - hit.checkedAt < revalidateMs) return hit.snapshot;
+  const stored = await deps.CACHE.get<StoredSnapshot>(kvKeys.policySet(ws), 'json');
+  if (stored) {
+    if (hit && hit.snapshot.version === stored.version) {
+      hit.checkedAt = now;
+      return hit.snapshot;
+    }
+    const snapshot = hydrate(stored);
+    snapshots.set(ws, { snapshot, checkedAt: now });
+    return snapshot;
+  }
+  return publishSnapshot(deps, ws, now);
+}

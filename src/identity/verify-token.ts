@@ -1,0 +1,152 @@
+/**
+ * Verifying an end-user JWT against a workspace's providers.
+ *
+ * Order of checks (each refusal carries a TokenDenyReason):
+ * size ≤ 8 KB → compact JWS shape (a JWE is refused) → header (alg not "none" in any
+ * casing, no `crit`) → unverified `iss` picks the provider by exact match among this
+ * workspace's providers only → alg pinned per provider → key from the provider's own
+ * key set (never from jku/x5u/jwk/x5c) → jose verifies signature, exp (required),
+ * nbf, iss, max age with the provider's clock tolerance → iat not in the future →
+ * audience/azp/token_use per preset → sub present → claim mapping.
+ */
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
+import { mapClaims } from './claim-mapping';
+import { type KeyDeps, resolveKey } from './jwks-cache';
+import { allowedAlgorithms, checkPresetClaims } from './presets';
+import type { Provider } from './provider-schema';
+import { type TokenDenyReason, TokenError } from './reasons';
+
+export const MAX_TOKEN_BYTES = 8 * 1024;
+
+export type VerifiedIdentity = {
+  sub: string;
+  issuer: string;
+  providerId: string;
+  providerName: string;
+  /** Seconds since the epoch. */
+  exp: number;
+  jti: string | undefined;
+  /** What policies see: ext_* plus sub, issuer, provider. */
+  attributes: Record<string, unknown>;
+};
+
+const B64URL = /^[A-Za-z0-9_-]+$/;
+
+function fail(reason: TokenDenyReason, detail: string): never {
+  throw new TokenError(reason, detail);
+}
+
+function mapJoseError(err: unknown): never {
+  if (err instanceof TokenError) throw err;
+  if (err instanceof errors.JWTExpired) fail('token_expired', 'The token has expired');
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.claim === 'nbf') fail('token_not_yet_valid', 'The token is not valid yet (nbf)');
+    if (err.claim === 'iat' && /maxTokenAge|too far in the past/i.test(err.message))
+      fail('token_too_old', 'The token is older than this provider allows');
+    if (err.claim === 'iss') fail('unknown_issuer', 'The token’s issuer does not match the provider');
+    if (err.claim === 'aud') fail('audience_mismatch', 'The token’s audience is not accepted');
+    fail('claim_invalid', `The "${err.claim}" claim is missing or invalid`);
+  }
+  if (err instanceof errors.JWSSignatureVerificationFailed)
+    fail('signature_invalid', 'The signature does not verify');
+  if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported) {
+    fail('alg_not_allowed', 'The token’s algorithm is not allowed');
+  }
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid)
+    fail('token_malformed', 'The token is malformed');
+  fail('signature_invalid', 'The token could not be verified');
+}
+
+/** Structural checks that need no key. Returns the unverified header and payload. */
+export function inspectToken(token: string): { alg: string; kid: string | undefined; iss: string } {
+  if (token.length === 0) fail('token_missing', 'No token was sent');
+  if (new TextEncoder().encode(token).byteLength > MAX_TOKEN_BYTES)
+    fail('token_too_large', `The token exceeds ${MAX_TOKEN_BYTES} bytes`);
+  const parts = token.split('.');
+  if (parts.length === 5)
+    fail('token_encrypted', 'Encrypted tokens (JWE) are not accepted; send the signed JWT');
+  if (parts.length !== 3 || !parts.every((p) => B64URL.test(p))) {
+    fail('token_malformed', 'The token is not a compact JWS (three base64url segments)');
+  }
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  let payload: ReturnType<typeof decodeJwt>;
+  try {
+    header = decodeProtectedHeader(token);
+    payload = decodeJwt(token);
+  } catch {
+    fail('token_malformed', 'The token’s header or payload is not valid base64url JSON');
+  }
+  const alg = header.alg;
+  if (typeof alg !== 'string' || alg.toLowerCase() === 'none')
+    fail('alg_not_allowed', 'Unsigned tokens are never accepted');
+  if (header.crit !== undefined)
+    fail('crit_unsupported', 'The token requires header extensions Verdict does not process');
+  if (header.kid !== undefined && (typeof header.kid !== 'string' || header.kid.length > 256)) {
+    fail('token_malformed', 'The kid header is not a short string');
+  }
+  if (typeof payload.iss !== 'string' || payload.iss.length === 0)
+    fail('unknown_issuer', 'The token has no issuer');
+  return { alg, kid: header.kid, iss: payload.iss };
+}
+
+/** Verifies `token` against `providers` (one workspace's). Throws TokenError on refusal. */
+export async function verifyToken(
+  token: string,
+  providers: readonly Provider[],
+  deps: KeyDeps,
+  now: number,
+): Promise<VerifiedIdentity> {
+  const { alg, kid, iss } = inspectToken(token);
+  const provider = providers.find((p) => p.issuer === iss);
+  if (!provider) fail('unknown_issuer', 'No auth provider of this workspace has this issuer');
+  if (!(allowedAlgorithms(provider) as string[]).includes(alg)) {
+    fail('alg_not_allowed', `This provider accepts ${allowedAlgorithms(provider).join(', ')}`);
+  }
+
+  let key: Awaited<ReturnType<typeof resolveKey>> | Uint8Array;
+  if (alg.startsWith('HS')) {
+    if (!provider.hsSecret) fail('alg_not_allowed', 'HMAC tokens need a configured secret');
+    key = new TextEncoder().encode(provider.hsSecret);
+  } else {
+    if (!provider.resolvedJwksUri) fail('jwks_unavailable', 'The provider has no key source');
+    key = await resolveKey(deps, provider.resolvedJwksUri, provider.keyFormat, alg, kid, now);
+  }
+
+  let payload: Record<string, unknown>;
+  try {
+    const result = await jwtVerify(token, key, {
+      algorithms: [alg],
+      issuer: provider.issuer,
+      clockTolerance: provider.clockToleranceSec,
+      currentDate: new Date(now),
+      requiredClaims: ['exp'],
+      ...(provider.maxTokenAgeSec !== undefined ? { maxTokenAge: provider.maxTokenAgeSec } : {}),
+    });
+    payload = result.payload as Record<string, unknown>;
+  } catch (err) {
+    mapJoseError(err);
+  }
+
+  const exp = payload.exp;
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) fail('claim_invalid', 'exp must be a number');
+  const iat = payload.iat;
+  if (iat !== undefined && (typeof iat !== 'number' || iat > now / 1000 + provider.clockToleranceSec)) {
+    fail('iat_in_future', 'The token was issued in the future');
+  }
+  const preset = checkPresetClaims(provider, payload);
+  if (preset) fail(preset.reason, preset.detail);
+  const sub = payload.sub;
+  if (typeof sub !== 'string' || sub.length === 0) fail('subject_missing', 'The token has no sub');
+
+  const mapped = mapClaims(payload, provider.claimMappings);
+  if (!mapped.ok) fail('claim_missing', `The required claim "${mapped.missing}" is missing`);
+  return {
+    sub,
+    issuer: provider.issuer,
+    providerId: provider.id,
+    providerName: provider.name,
+    exp,
+    jti: typeof payload.jti === 'string' ? payload.jti : undefined,
+    attributes: { ...mapped.attributes, sub, issuer: provider.issuer, provider: provider.name },
+  };
+}
