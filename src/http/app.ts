@@ -7,6 +7,7 @@ import { bodyLimit } from './middleware/body-limit';
 import { requestId } from './middleware/request-id';
 import { router } from './openapi';
 import { onError, problemResponse } from './problem';
+import { auditRoutes } from './routes/audit';
 import { authorizeRoutes } from './routes/authorize';
 import { devIdpRoutes } from './routes/dev-idp';
 import { metaRoutes } from './routes/meta';
@@ -28,6 +29,7 @@ export function createApp() {
   app.route('/', policyRoutes);
   app.route('/', providerRoutes);
   app.route('/', authorizeRoutes);
+  app.route('/', auditRoutes);
   app.route('/', devIdpRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {

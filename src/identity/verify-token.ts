@@ -38,14 +38,17 @@ function fail(reason: TokenDenyReason, detail: string): never {
 
 function mapJoseError(err: unknown): never {
   if (err instanceof TokenError) throw err;
-  if (err instanceof errors.JWTExpired) fail('token_expired', 'The token has expired');
+  const claim = (err as { claim?: unknown }).claim;
+  // maxTokenAge failures are JWTExpired with claim "iat": look at the claim first.
+  if (err instanceof errors.JWTExpired) {
+    if (claim === 'iat') fail('token_too_old', 'The token is older than this provider allows');
+    fail('token_expired', 'The token has expired');
+  }
   if (err instanceof errors.JWTClaimValidationFailed) {
-    if (err.claim === 'nbf') fail('token_not_yet_valid', 'The token is not valid yet (nbf)');
-    if (err.claim === 'iat' && /maxTokenAge|too far in the past/i.test(err.message))
-      fail('token_too_old', 'The token is older than this provider allows');
-    if (err.claim === 'iss') fail('unknown_issuer', 'The token’s issuer does not match the provider');
-    if (err.claim === 'aud') fail('audience_mismatch', 'The token’s audience is not accepted');
-    fail('claim_invalid', `The "${err.claim}" claim is missing or invalid`);
+    if (claim === 'nbf') fail('token_not_yet_valid', 'The token is not valid yet (nbf)');
+    if (claim === 'iss') fail('unknown_issuer', 'The token’s issuer does not match the provider');
+    if (claim === 'aud') fail('audience_mismatch', 'The token’s audience is not accepted');
+    fail('claim_invalid', `The "${String(claim)}" claim is missing or invalid`);
   }
   if (err instanceof errors.JWSSignatureVerificationFailed)
     fail('signature_invalid', 'The signature does not verify');
@@ -57,32 +60,44 @@ function mapJoseError(err: unknown): never {
   fail('signature_invalid', 'The token could not be verified');
 }
 
-/** Structural checks that need no key. Returns the unverified header and payload. */
+function decodeHeader(token: string): ReturnType<typeof decodeProtectedHeader> | undefined {
+  try {
+    return decodeProtectedHeader(token);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Structural checks that need no key. Returns the unverified alg, kid and iss. */
 export function inspectToken(token: string): { alg: string; kid: string | undefined; iss: string } {
   if (token.length === 0) fail('token_missing', 'No token was sent');
-  if (new TextEncoder().encode(token).byteLength > MAX_TOKEN_BYTES)
+  if (new TextEncoder().encode(token).byteLength > MAX_TOKEN_BYTES) {
     fail('token_too_large', `The token exceeds ${MAX_TOKEN_BYTES} bytes`);
+  }
   const parts = token.split('.');
   if (parts.length === 5)
     fail('token_encrypted', 'Encrypted tokens (JWE) are not accepted; send the signed JWT');
-  if (parts.length !== 3 || !parts.every((p) => B64URL.test(p))) {
+  if (parts.length !== 3)
     fail('token_malformed', 'The token is not a compact JWS (three base64url segments)');
-  }
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  let payload: ReturnType<typeof decodeJwt>;
-  try {
-    header = decodeProtectedHeader(token);
-    payload = decodeJwt(token);
-  } catch {
-    fail('token_malformed', 'The token’s header or payload is not valid base64url JSON');
-  }
+  // Header checks come first, so an unsigned token (empty signature) is refused for what it is.
+  const header = B64URL.test(parts[0] as string) ? decodeHeader(token) : undefined;
+  if (!header) fail('token_malformed', 'The token’s header is not valid base64url JSON');
   const alg = header.alg;
   if (typeof alg !== 'string' || alg.toLowerCase() === 'none')
     fail('alg_not_allowed', 'Unsigned tokens are never accepted');
   if (header.crit !== undefined)
     fail('crit_unsupported', 'The token requires header extensions Verdict does not process');
+  if (!B64URL.test(parts[1] as string) || !B64URL.test(parts[2] as string)) {
+    fail('token_malformed', 'The token is not a compact JWS (three base64url segments)');
+  }
   if (header.kid !== undefined && (typeof header.kid !== 'string' || header.kid.length > 256)) {
     fail('token_malformed', 'The kid header is not a short string');
+  }
+  let payload: ReturnType<typeof decodeJwt>;
+  try {
+    payload = decodeJwt(token);
+  } catch {
+    fail('token_malformed', 'The token’s payload is not a JSON object in base64url');
   }
   if (typeof payload.iss !== 'string' || payload.iss.length === 0)
     fail('unknown_issuer', 'The token has no issuer');
