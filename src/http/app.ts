@@ -2,6 +2,7 @@
  * The Hono application: global middleware, route groups, the OpenAPI document.
  * Nothing imports this module except the Worker entry.
  */
+import { ensureDemo } from '../decision/demo';
 import { VerdictError } from '../lib/errors';
 import { bodyLimit } from './middleware/body-limit';
 import { requestId } from './middleware/request-id';
@@ -10,6 +11,7 @@ import { onError, problemResponse } from './problem';
 import { auditRoutes } from './routes/audit';
 import { authorizeRoutes } from './routes/authorize';
 import { devIdpRoutes } from './routes/dev-idp';
+import { forwardAuthRoutes } from './routes/forward-auth';
 import { metaRoutes } from './routes/meta';
 import { policyRoutes } from './routes/policies';
 import { providerRoutes } from './routes/providers';
@@ -19,6 +21,10 @@ export function createApp() {
   const app = router();
   app.use('*', requestId());
   app.use('*', bodyLimit());
+  app.use('*', async (c, next) => {
+    await ensureDemo(c.env);
+    await next();
+  });
   app.onError(onError);
   app.notFound((c) =>
     problemResponse(new VerdictError('not_found', 404, 'No such route'), c.get('requestId')),
@@ -30,6 +36,7 @@ export function createApp() {
   app.route('/', providerRoutes);
   app.route('/', authorizeRoutes);
   app.route('/', auditRoutes);
+  app.route('/', forwardAuthRoutes);
   app.route('/', devIdpRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {

@@ -217,3 +217,38 @@ describe('policies API', () => {
     );
   });
 });
+
+describe('propagation bound', () => {
+  it('a snapshot written by another isolate is used within POLICY_REVALIDATE_MS (200 ms in tests), not before', async () => {
+    const { registerIdp, sign, authorizeWith } = await import('../helpers/idp');
+    const { ws, adminKey } = await setup();
+    const idp = `prop${Date.now()}`;
+    expect(
+      (await registerIdp(ws, adminKey, idp, { claimMappings: [{ jwtPath: 'role', attribute: 'role' }] }))
+        .status,
+    ).toBe(201);
+    const token = await sign(idp, { sub: 'm', aud: 'verdict', role: 'manager' });
+    expect((await authorizeWith(ws, token)).body.data).toMatchObject({ allowed: true });
+    // Another isolate publishes a snapshot without the binding (as its own write-through would).
+    const key = kvKeys.policySet(ws);
+    const snapshot = (await env.CACHE.get<{ version: number; set: { bindings: Record<string, string[]> } }>(
+      key,
+      'json',
+    )) as {
+      version: number;
+      set: { bindings: Record<string, string[]> };
+    };
+    await env.CACHE.put(
+      key,
+      JSON.stringify({ ...snapshot, version: snapshot.version + 1, set: { ...snapshot.set, bindings: {} } }),
+    );
+    expect((await authorizeWith(ws, token)).body.data).toMatchObject({ allowed: true });
+    await new Promise((r) => setTimeout(r, 250));
+    const after = (await authorizeWith(ws, token)).body.data as {
+      allowed: boolean;
+      reasons: { code: string }[];
+    };
+    expect(after.allowed).toBe(false);
+    expect(after.reasons[0]?.code).toBe('no_policy');
+  });
+});

@@ -1,0 +1,191 @@
+/**
+ * VerdictClient: one method per route of the HTTP API, returning `{ data }` exactly as
+ * the API does and throwing a typed VerdictError carrying the problem document.
+ * Runs in Node 18+, browsers and Workers (only fetch, AbortController, setTimeout).
+ * Retries only 429 and 503, at most `retries` times, with jittered backoff honouring
+ * Retry-After (capped at 2 s); every attempt has its own timeout.
+ *
+ * @example
+ * const verdict = new VerdictClient({ baseUrl: 'https://verdict.example.com', workspaceId: 'acme', getToken: () => auth.getToken() });
+ * const { data } = await verdict.checkAuthorization({ resource: 'orders', action: 'approve', context: { amount: 500 } });
+ * if (!data.allowed) throw new Error('denied');
+ */
+import type { Decision } from '../decision/authorize';
+import { VerdictError } from './errors';
+
+export type { Decision };
+
+export type VerdictClientOptions = {
+  baseUrl: string;
+  workspaceId: string;
+  /** Called per request for the end user's token (e.g. Clerk's getToken). */
+  getToken?: () => Promise<string | null | undefined> | string | null | undefined;
+  /** A fixed end-user token (server-side use). */
+  token?: string;
+  /** A workspace API key for the admin calls. */
+  apiKey?: string;
+  fetch?: typeof fetch;
+  /** Per attempt. Default 5000 ms. */
+  timeoutMs?: number;
+  /** Retries on 429/503. Default 2. */
+  retries?: number;
+};
+
+export type CheckInput = {
+  token?: string;
+  resource: string;
+  action: string;
+  context?: Record<string, unknown>;
+};
+
+type Auth = 'user' | 'key' | 'none';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class VerdictClient {
+  private readonly opts: Required<Pick<VerdictClientOptions, 'timeoutMs' | 'retries'>> & VerdictClientOptions;
+  private readonly fetcher: typeof fetch;
+
+  constructor(options: VerdictClientOptions) {
+    if (!options.baseUrl || !options.workspaceId)
+      throw new TypeError('VerdictClient needs baseUrl and workspaceId');
+    this.opts = { timeoutMs: 5000, retries: 2, ...options, baseUrl: options.baseUrl.replace(/\/+$/, '') };
+    this.fetcher = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  private get ws(): string {
+    return `/v1/workspaces/${encodeURIComponent(this.opts.workspaceId)}`;
+  }
+
+  private async userToken(explicit?: string): Promise<string | undefined> {
+    if (explicit) return explicit;
+    if (this.opts.token) return this.opts.token;
+    return (await this.opts.getToken?.()) ?? undefined;
+  }
+
+  /** Low-level call: path relative to the base URL. Public for routes the SDK does not wrap yet. */
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    auth: Auth = 'key',
+    token?: string,
+  ): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const bearer =
+      auth === 'key' ? this.opts.apiKey : auth === 'user' ? await this.userToken(token) : undefined;
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    for (let attempt = 0; ; attempt++) {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), this.opts.timeoutMs);
+      let res: Response;
+      try {
+        res = await this.fetcher(`${this.opts.baseUrl}${path}`, {
+          method,
+          headers,
+          body: payload,
+          signal: controller.signal,
+        });
+      } catch (err) {
+        const timedOut = controller.signal.aborted;
+        throw new VerdictError(0, {
+          code: timedOut ? 'timeout' : 'network_error',
+          detail: timedOut ? `No answer within ${this.opts.timeoutMs} ms` : String(err),
+        });
+      } finally {
+        clearTimeout(timer);
+      }
+      if ((res.status === 429 || res.status === 503) && attempt < this.opts.retries) {
+        await res.body?.cancel();
+        const retryAfter = Number(res.headers.get('retry-after'));
+        const base = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 100 * 2 ** attempt;
+        await sleep(Math.min(2000, base) * (0.5 + Math.random() / 2));
+        continue;
+      }
+      if (res.status === 204) return undefined as T;
+      const text = await res.text();
+      let parsed: unknown;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = { detail: text.slice(0, 200) };
+      }
+      if (!res.ok) throw new VerdictError(res.status, (parsed ?? {}) as Record<string, unknown>);
+      return parsed as T;
+    }
+  }
+
+  // ---- decisions ----------------------------------------------------------------
+
+  /** One decision. A policy denial is `data.allowed === false`, not an error. */
+  checkAuthorization(input: CheckInput): Promise<{ data: Decision }> {
+    const { token, ...check } = input;
+    return this.request('POST', `${this.ws}/authorize`, check, 'user', token);
+  }
+
+  /** Up to 100 decisions for one token, verified once. */
+  checkAuthorizationBatch(input: {
+    token?: string;
+    checks: Omit<CheckInput, 'token'>[];
+  }): Promise<{ data: Decision[] }> {
+    return this.request('POST', `${this.ws}/authorize/batch`, { checks: input.checks }, 'user', input.token);
+  }
+
+  // ---- admin (API key) --------------------------------------------------------------
+
+  putPolicy(name: string, policy: Record<string, unknown>) {
+    return this.request<{ data: { name: string; version: number } }>(
+      'PUT',
+      `${this.ws}/policies/${encodeURIComponent(name)}`,
+      policy,
+    );
+  }
+  getPolicy(name: string) {
+    return this.request<{ data: { name: string; version: number; source: Record<string, unknown> } }>(
+      'GET',
+      `${this.ws}/policies/${encodeURIComponent(name)}`,
+    );
+  }
+  listPolicyVersions(name: string) {
+    return this.request<{ data: { version: number; source: Record<string, unknown> }[] }>(
+      'GET',
+      `${this.ws}/policies/${encodeURIComponent(name)}/versions`,
+    );
+  }
+  rollbackPolicy(name: string, version: number) {
+    return this.request<{ data: { currentVersion: number } }>(
+      'POST',
+      `${this.ws}/policies/${encodeURIComponent(name)}/rollback`,
+      { version },
+    );
+  }
+  putPermission(binding: { resource: string; action: string; policies: string[] }) {
+    return this.request<{ data: typeof binding }>('PUT', `${this.ws}/permissions`, binding);
+  }
+  createAuthProvider(provider: Record<string, unknown>) {
+    return this.request<{ data: Record<string, unknown> & { id: string } }>(
+      'POST',
+      `${this.ws}/auth-providers`,
+      provider,
+    );
+  }
+  listAuthProviders() {
+    return this.request<{ data: (Record<string, unknown> & { id: string })[] }>(
+      'GET',
+      `${this.ws}/auth-providers`,
+    );
+  }
+  simulate(input: Record<string, unknown>) {
+    return this.request<{ data: Decision & { trace: unknown[] } }>('POST', `${this.ws}/simulate`, input);
+  }
+  queryAudit(filter: Record<string, string | number | undefined> = {}) {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, String(v));
+    return this.request<{ data: Record<string, unknown>[]; nextCursor: string | null }>(
+      'GET',
+      `${this.ws}/audit${q.size ? `?${q}` : ''}`,
+    );
+  }
+}

@@ -1,0 +1,7 @@
+/** The Verdict SDK: `import { VerdictClient } from 'verdict/sdk'`. */
+export type { CheckInput, Decision, VerdictClientOptions } from './client';
+export { VerdictClient } from './client';
+export type { Problem } from './errors';
+export { VerdictError } from './errors';
+export type { VerdictAuthorizeOptions } from './hono';
+export { verdictAuthorize } from './hono';
