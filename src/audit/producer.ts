@@ -8,14 +8,19 @@
 import type { AuditEvent } from './event';
 import { insertEvents } from './store';
 
-export type AuditDeps = { AUDIT_QUEUE: Queue; DB: D1Database };
+export type AuditDeps = {
+  AUDIT_QUEUE: Queue;
+  DB: D1Database;
+  /** Benchmark-only switch (`npm run bench` measures audit on vs off). Not in wrangler.toml. */
+  BENCH_DISABLE_AUDIT?: string;
+};
 
 export const producerCounters = { sent: 0, sendFailures: 0, directWrites: 0, lost: 0 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function sendAudit(deps: AuditDeps, events: AuditEvent[]): Promise<void> {
-  if (events.length === 0) return;
+  if (events.length === 0 || deps.BENCH_DISABLE_AUDIT === 'true') return;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       // sendBatch takes at most 100 messages.

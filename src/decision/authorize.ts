@@ -14,7 +14,6 @@ import { TokenError } from '../identity/reasons';
 import { type VerifiedIdentity, verifyToken } from '../identity/verify-token';
 import { badRequest, notFound, unavailable, VerdictError } from '../lib/errors';
 import { sha256Hex } from '../lib/hash';
-import { randomId } from '../lib/ids';
 import { Lru } from '../lib/lru';
 import type { PolicyReason } from '../policy/evaluate';
 import { DEFAULT_REVALIDATE_MS, loadSnapshot, type Snapshot } from './snapshot';
@@ -62,7 +61,11 @@ export const MAX_CONTEXT_DEPTH = 8;
 const verified = new Lru<string, VerifiedIdentity>(10_000);
 const VERIFIED_TTL_MS = 60_000;
 
-export const newDecisionId = () => `dec_${Date.now().toString(36)}${randomId(14)}`;
+/** Time-ordered and unique: base-36 milliseconds, then 64 random bits in hex. */
+export const newDecisionId = () => {
+  const r = crypto.getRandomValues(new Uint32Array(2));
+  return `dec_${Date.now().toString(36)}${(r[0] ?? 0).toString(16).padStart(8, '0')}${(r[1] ?? 0).toString(16).padStart(8, '0')}`;
+};
 
 function depth(v: unknown, d = 0): number {
   if (v === null || typeof v !== 'object') return d;

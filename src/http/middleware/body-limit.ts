@@ -1,8 +1,8 @@
 /**
- * Request body limit and JSON well-formedness, before any handler runs.
- * The limit is enforced on the bytes actually read, not on Content-Length, so a
- * missing or lying header changes nothing; a declared length over the limit is refused
- * without reading. Malformed JSON is a 400 here, so no handler sees it.
+ * Request body limit, before any handler runs. The limit is enforced on the bytes
+ * actually read, not on Content-Length, so a missing or lying header changes nothing;
+ * a declared length over the limit is refused without reading. Bodies must be
+ * application/json (415 otherwise) and valid UTF-8.
  */
 import type { MiddlewareHandler } from 'hono';
 import { VerdictError } from '../../lib/errors';
@@ -39,6 +39,8 @@ export async function readLimited(
   return out;
 }
 
+const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
+
 export function bodyLimit(max = MAX_BODY_BYTES): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const raw = c.req.raw;
@@ -46,15 +48,18 @@ export function bodyLimit(max = MAX_BODY_BYTES): MiddlewareHandler<AppEnv> {
     const declared = raw.headers.get('content-length');
     if (declared !== null && Number(declared) > max) throw tooLarge();
     const bytes = await readLimited(raw.body, max);
-    const type = raw.headers.get('content-type') ?? '';
-    if (bytes.byteLength > 0 && /^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
-      try {
-        JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-      } catch {
-        throw new VerdictError('malformed_json', 400, 'The request body is not valid JSON');
-      }
+    if (bytes.byteLength > 0 && !JSON_TYPE.test(raw.headers.get('content-type') ?? '')) {
+      throw new VerdictError('unsupported_media_type', 415, 'Send the body as application/json');
     }
-    c.req.raw = new Request(raw, { body: bytes });
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw new VerdictError('malformed_json', 400, 'The request body is not valid UTF-8');
+    }
+    // Hand the bytes read to Hono's body cache: validators parse this text once, and
+    // the stream is never read twice. Malformed JSON surfaces there as a 400.
+    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
     await next();
   };
 }

@@ -1,0 +1,39 @@
+// Load generator, run as its own process so it never shares a core's event loop with
+// the server under test. Reads a JSON job from argv[2], prints a JSON result.
+// Job: { url, method, headers, bodies?: string[], connections, durationSec, rate? }
+// Requests cycle through `bodies` (one per request) so token pools stay distinct.
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+
+const job = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+let i = 0;
+const bodies = job.bodies ?? null;
+const instance = autocannon({
+  url: job.url,
+  method: job.method ?? 'GET',
+  headers: job.headers ?? {},
+  connections: job.connections ?? 32,
+  duration: job.durationSec ?? 5,
+  ...(job.rate ? { overallRate: job.rate } : {}),
+  requests: [
+    {
+      setupRequest: (req) => {
+        if (bodies) req.body = bodies[i++ % bodies.length];
+        return req;
+      },
+    },
+  ],
+});
+instance.on('done', (r) => {
+  process.stdout.write(
+    JSON.stringify({
+      rps: r.requests.average,
+      total: r.requests.total,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      non2xx: r.non2xx,
+      errors: r.errors,
+      timeouts: r.timeouts,
+    }),
+  );
+});
