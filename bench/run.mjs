@@ -442,7 +442,9 @@ for (const [i, token] of sample.entries()) {
 
 const post = { 'content-type': 'application/json' };
 const scenarios = [
-  { name: 'hello', url: hello.url, method: 'GET' },
+  // The floor receives the same POST bodies as Verdict (a body costs the transport too).
+  { name: 'hello', url: hello.url, method: 'POST', headers: { 'content-type': 'application/json' }, bodies: amounts.map((a) => verdictBody(cached, a)) },
+  { name: 'hello-get', url: hello.url, method: 'GET' },
   {
     name: 'verdict-cached',
     url: `${verdict.url}/v1/workspaces/bench/authorize`,
@@ -631,7 +633,8 @@ ${target('Authorize with audit on ÷ off', `${fmt(auditRatio, 2)}×`, '≥ 0.95�
 
 | contender | req/s | p50 (ms) | p99 (ms) | requests |
 |---|---:|---:|---:|---:|
-${row('hello', 'hello-world Worker (floor)')}
+${row('hello', 'hello-world Worker (floor), same POST bodies')}
+${row('hello-get', 'hello-world Worker, GET without a body (reference)')}
 ${row('verdict-cached', 'Verdict authorize, one repeated RS256 token (cache hits)')}
 ${row('verdict-cached-audit-off', 'Verdict authorize, repeated token, audit off')}
 ${row('verdict-rs256-pool', `Verdict authorize, ${fmt(RS_POOL)} distinct RS256 tokens`)}
@@ -644,6 +647,7 @@ ${row('cerbos-cached', 'Cerbos PDP, repeated token')}
 
 Token pools cycle: a pool smaller than the number of requests in a run is partly served from Verdict's verified-token cache (held ≤ 60 s and never past \`exp\`); the request counts above show how many times each pool was traversed.
 Verdict does more per request than the peers: it audits every decision (queue + D1), explains denials, and checks policies per workspace.
+Locally, Miniflare simulates the audit queue's broker (and runs its consumer) as JavaScript in the same single-threaded workerd process as the Worker, so each \`send\` takes CPU from the request thread; on Cloudflare the broker is a remote service. The audit-off row isolates that cost.
 
 Half of hello-world's peak (${fmt(results.halfLoad.rate)} req/s offered): hello p99 ${results.halfLoad.helloP99} ms, Verdict (cached token) p99 ${results.halfLoad.verdictP99} ms.
 
