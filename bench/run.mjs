@@ -443,7 +443,13 @@ for (const [i, token] of sample.entries()) {
 const post = { 'content-type': 'application/json' };
 const scenarios = [
   // The floor receives the same POST bodies as Verdict (a body costs the transport too).
-  { name: 'hello', url: hello.url, method: 'POST', headers: { 'content-type': 'application/json' }, bodies: amounts.map((a) => verdictBody(cached, a)) },
+  {
+    name: 'hello',
+    url: hello.url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    bodies: amounts.map((a) => verdictBody(cached, a)),
+  },
   { name: 'hello-get', url: hello.url, method: 'GET' },
   {
     name: 'verdict-cached',

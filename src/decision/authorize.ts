@@ -16,7 +16,7 @@ import { badRequest, notFound, unavailable, VerdictError } from '../lib/errors';
 import { sha256Hex } from '../lib/hash';
 import { Lru } from '../lib/lru';
 import type { PolicyReason } from '../policy/evaluate';
-import { DEFAULT_REVALIDATE_MS, loadSnapshot, type Snapshot } from './snapshot';
+import { DEFAULT_REVALIDATE_MS, isRevoked, loadSnapshot, type Snapshot } from './snapshot';
 
 export type Check = {
   resource: string;
@@ -168,6 +168,13 @@ export async function authorize(
         'Send the end-user token in the body or as Authorization: Bearer',
       );
     identity = await identify(env, workspaceId, snapshot, token, now);
+    // The denylist is checked on every decision, after any cached verification.
+    const revoked = isRevoked(snapshot, identity.sub, identity.jti, now);
+    if (revoked)
+      throw new TokenError(
+        'token_revoked',
+        revoked === 'sub' ? 'This subject has been revoked' : 'This token has been revoked',
+      );
   } catch (err) {
     if (!(err instanceof TokenError))
       throw err instanceof VerdictError ? err : unavailable('Token verification failed');

@@ -20,6 +20,7 @@ import { database } from '../storage/db';
 import { kvKeys } from '../storage/kv-keys';
 import { currentPolicySources, listPermissions } from '../storage/policies';
 import { listProviders } from '../storage/providers';
+import { listRevocations, type Revocation } from '../storage/revocations';
 import { getWorkspace, type RouteMapEntry } from '../storage/workspaces';
 
 export type SnapshotDeps = { DB: D1Database; CACHE: KVNamespace };
@@ -31,9 +32,15 @@ export type StoredSnapshot = {
   providers: Provider[];
   /** Workspace settings the decision path needs (so it never reads the workspace row). */
   settings: { redactKeys: string[]; routeMap: RouteMapEntry[] };
+  /** The denylist, checked on every decision (expired entries are ignored). */
+  revocations: Revocation[];
 };
 
-export type Snapshot = StoredSnapshot & { engine: Engine };
+export type Snapshot = StoredSnapshot & {
+  engine: Engine;
+  /** `${kind}\u0000${value}` → expiry (ms, or Infinity). */
+  revoked: Map<string, number>;
+};
 
 const snapshots = new Lru<string, { snapshot: Snapshot; checkedAt: number }>(512);
 
@@ -42,11 +49,12 @@ export const DEFAULT_REVALIDATE_MS = 5000;
 /** Reads the workspace's policies, bindings and providers from D1 and compiles them. */
 export async function buildSnapshot(db: D1Database, ws: string, version: number): Promise<StoredSnapshot> {
   const d = database(db);
-  const [workspace, sources, perms, providers] = await Promise.all([
+  const [workspace, sources, perms, providers, revocations] = await Promise.all([
     getWorkspace(d, ws),
     currentPolicySources(d, ws),
     listPermissions(d, ws),
     listProviders(d, ws),
+    listRevocations(d, ws),
   ]);
   const set: CompiledPolicySet = {
     version,
@@ -67,10 +75,29 @@ export async function buildSnapshot(db: D1Database, ws: string, version: number)
     set,
     providers,
     settings: { redactKeys: workspace?.redactKeys ?? [], routeMap: workspace?.routeMap ?? [] },
+    revocations,
   };
 }
 
-const hydrate = (s: StoredSnapshot): Snapshot => ({ ...s, engine: buildEngine(s.set) });
+const hydrate = (s: StoredSnapshot): Snapshot => ({
+  ...s,
+  engine: buildEngine(s.set),
+  revoked: new Map(
+    (s.revocations ?? []).map((r) => [`${r.kind}\u0000${r.value}`, r.expiresAt ?? Number.POSITIVE_INFINITY]),
+  ),
+});
+
+/** Whether `sub` or `jti` is on the workspace's denylist at `now`. */
+export function isRevoked(
+  snapshot: Snapshot,
+  sub: string,
+  jti: string | undefined,
+  now: number,
+): 'sub' | 'jti' | undefined {
+  if ((snapshot.revoked.get(`sub\u0000${sub}`) ?? 0) > now) return 'sub';
+  if (jti !== undefined && (snapshot.revoked.get(`jti\u0000${jti}`) ?? 0) > now) return 'jti';
+  return undefined;
+}
 
 /** Rebuilds the snapshot from D1, writes it to KV and to this isolate (write-through). */
 export async function publishSnapshot(deps: SnapshotDeps, ws: string, now = Date.now()): Promise<Snapshot> {

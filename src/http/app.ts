@@ -10,11 +10,14 @@ import { router } from './openapi';
 import { onError, problemResponse } from './problem';
 import { auditRoutes } from './routes/audit';
 import { authorizeRoutes } from './routes/authorize';
+import { authzenRoutes } from './routes/authzen';
 import { devIdpRoutes } from './routes/dev-idp';
 import { forwardAuthRoutes } from './routes/forward-auth';
+import { gatewayRoutes } from './routes/gateways';
 import { metaRoutes } from './routes/meta';
 import { policyRoutes } from './routes/policies';
 import { providerRoutes } from './routes/providers';
+import { revocationRoutes } from './routes/revocations';
 import { workspaceRoutes } from './routes/workspaces';
 
 export function createApp() {
@@ -36,7 +39,10 @@ export function createApp() {
   app.route('/', providerRoutes);
   app.route('/', authorizeRoutes);
   app.route('/', auditRoutes);
+  app.route('/', revocationRoutes);
   app.route('/', forwardAuthRoutes);
+  app.route('/', gatewayRoutes);
+  app.route('/', authzenRoutes);
   app.route('/', devIdpRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {

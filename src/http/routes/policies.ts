@@ -1,7 +1,9 @@
 /** Versioned policies, permission bindings, and the simulator. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { buildSnapshot, publishSnapshot } from '../../decision/snapshot';
+import { attributeSchema } from '../../identity/attribute-schema';
 import { conflict, notFound, VerdictError } from '../../lib/errors';
+import { checkAttributes } from '../../policy/attribute-check';
 import { compilePolicy } from '../../policy/compile-policy';
 import { bindingKey } from '../../policy/compiled';
 import { buildEngine } from '../../policy/evaluate';
@@ -19,6 +21,7 @@ import {
   setCurrentVersion,
   upsertPermission,
 } from '../../storage/policies';
+import { listProviders } from '../../storage/providers';
 import { requireKey } from '../middleware/auth';
 import { adminErrors, dataOf, jsonBody, router, WorkspaceParam } from '../openapi';
 
@@ -86,7 +89,13 @@ policyRoutes.openapi(
     middleware: [requireKey('policies:write')] as const,
     request: { params: NameParam, body: jsonBody(PolicyDocumentSchema) },
     responses: {
-      201: dataOf(PolicySummarySchema.extend({ version: z.number().int() }), 'The new version'),
+      201: dataOf(
+        PolicySummarySchema.extend({
+          version: z.number().int(),
+          warnings: z.array(z.object({ path: z.string(), message: z.string() })),
+        }),
+        'The new version, with warnings (e.g. an ext_* attribute no provider maps)',
+      ),
       ...problem422,
       ...adminErrors,
     },
@@ -103,6 +112,8 @@ policyRoutes.openapi(
     const version = (existing?.latestVersion ?? 0) + 1;
     const compiled = compilePolicy(body, version);
     if (!compiled.ok) throw invalidPolicy(compiled.issues);
+    const checked = checkAttributes(compiled.policy, attributeSchema(await listProviders(db, ws)));
+    if (checked.errors.length > 0) throw invalidPolicy(checked.errors);
     const now = Date.now();
     try {
       await insertPolicyVersion(db, ws, name, version, compiled.document, now);
@@ -113,7 +124,16 @@ policyRoutes.openapi(
     }
     await publishSnapshot(c.env, ws, now);
     return c.json(
-      { data: { name, version, currentVersion: version, latestVersion: version, updatedAt: now } },
+      {
+        data: {
+          name,
+          version,
+          currentVersion: version,
+          latestVersion: version,
+          updatedAt: now,
+          warnings: checked.warnings,
+        },
+      },
       201,
     );
   },
@@ -375,5 +395,42 @@ policyRoutes.openapi(
       },
       200,
     );
+  },
+);
+
+policyRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/workspaces/{ws}/attributes',
+    tags: ['Policies'],
+    summary: 'The attributes policies can use: ext_* from claim mappings (with types) and the built-ins',
+    middleware: [requireKey('policies:read')] as const,
+    request: { params: WorkspaceParam },
+    responses: {
+      200: dataOf(
+        z.object({ mapped: z.array(z.record(z.string(), z.unknown())), builtin: z.array(z.string()) }),
+        'Attributes',
+      ),
+      ...adminErrors,
+    },
+  }),
+  async (c) => {
+    const mapped = attributeSchema(await listProviders(database(c.env.DB), c.get('workspace').id));
+    const builtin = [
+      'sub',
+      'issuer',
+      'provider',
+      'ip',
+      'resource',
+      'action',
+      'request_metadata',
+      'record.<field>',
+      'current_time',
+      'current_date',
+      'current_datetime',
+      'day_of_week',
+      'is_weekend',
+    ];
+    return c.json({ data: { mapped, builtin } }, 200);
   },
 );

@@ -1,0 +1,210 @@
+/**
+ * OpenID AuthZEN Authorization API 1.0, evaluation endpoints, over the same decision
+ * path as POST /authorize. The workspace comes from the X-Verdict-Workspace header or
+ * the host's first label (acme.verdict.example.com). The subject is the bearer JWT's
+ * `sub`; a request whose subject.id differs is denied. Mapping: action.name → action,
+ * resource.type → resource, resource.properties and context → request_metadata
+ * (plus resource_id), resource.properties → record.<field>.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { authorize, type Decision } from '../../decision/authorize';
+import { badRequest } from '../../lib/errors';
+import { bearerToken } from '../middleware/auth';
+import { router } from '../openapi';
+import type { AppEnv } from '../types';
+import { callerOf, settle } from './authorize';
+
+const Properties = z.record(z.string(), z.unknown());
+const Entity = z.object({
+  type: z.string().min(1).max(128),
+  id: z.string().min(1).max(512),
+  properties: Properties.optional(),
+});
+const Action = z.object({ name: z.string().min(1).max(128), properties: Properties.optional() });
+
+const Evaluation = z
+  .object({ subject: Entity, action: Action, resource: Entity, context: Properties.optional() })
+  .openapi('AuthZENEvaluation');
+const PartialEvaluation = z.object({
+  subject: Entity.optional(),
+  action: Action.optional(),
+  resource: Entity.optional(),
+  context: Properties.optional(),
+});
+const Evaluations = PartialEvaluation.extend({
+  evaluations: z.array(PartialEvaluation).max(100).optional(),
+  options: z
+    .object({
+      evaluations_semantic: z
+        .enum(['execute_all', 'deny_on_first_deny', 'permit_on_first_permit'])
+        .optional(),
+    })
+    .passthrough()
+    .optional(),
+}).openapi('AuthZENEvaluations');
+
+type Item = z.infer<typeof Evaluation>;
+type Result = { decision: boolean; context?: Record<string, unknown> };
+
+function workspaceOf(c: Context<AppEnv>): string {
+  const header = c.req.header('x-verdict-workspace');
+  if (header) return header;
+  const host = new URL(c.req.url).hostname;
+  const labels = host.split('.');
+  if (labels.length >= 3 && /^[a-z0-9][a-z0-9-]{1,62}$/.test(labels[0] ?? '')) return labels[0] as string;
+  throw badRequest('Name the workspace with the X-Verdict-Workspace header (or use <workspace>.<your host>)');
+}
+
+function toCheck(item: Item) {
+  const props = item.resource.properties ?? {};
+  return {
+    resource: item.resource.type,
+    action: item.action.name,
+    context: {
+      ...props,
+      ...(item.action.properties ?? {}),
+      ...(item.context ?? {}),
+      resource_id: item.resource.id,
+    },
+    record: { id: item.resource.id, ...props },
+  };
+}
+
+function resultOf(d: Decision): Result {
+  const first = d.reasons.find((r) => 'message' in r) as { message?: string } | undefined;
+  const why = d.allowed
+    ? `rule "${d.ruleId}" of policy "${d.policy}" v${d.policyVersion}`
+    : (first?.message ?? String(d.ruleId));
+  return { decision: d.allowed, context: { id: d.decisionId, reason_admin: { en: why } } };
+}
+
+const invalid = (reason: string): Result => ({
+  decision: false,
+  context: { code: 400, reason_admin: { en: reason } },
+});
+
+async function evaluate(
+  c: Context<AppEnv>,
+  ws: string,
+  token: string | undefined,
+  items: (Item | string)[],
+  semantic: string,
+): Promise<Result[]> {
+  // Verify the token once; a refused token is the request's 401, as for /authorize.
+  const who = await authorize(c.env, ws, token, [], callerOf(c));
+  if (!who.ok) {
+    // Audit the refusal against the first evaluation, then answer 401.
+    const first = items.find((i): i is Item => typeof i !== 'string');
+    settle(c, first ? await authorize(c.env, ws, token, [toCheck(first)], callerOf(c)) : who);
+  }
+  const sub = who.ok ? who.identity.sub : '';
+  const results: Result[] = [];
+  for (const item of items) {
+    let result: Result;
+    if (typeof item === 'string') result = invalid(item);
+    else if (item.subject.id !== sub)
+      result = {
+        decision: false,
+        context: { reason_admin: { en: 'subject.id does not match the token subject' } },
+      };
+    else {
+      const outcome = await authorize(c.env, ws, token, [toCheck(item)], callerOf(c));
+      settle(c, outcome);
+      result = resultOf(outcome.decisions[0] as Decision);
+    }
+    results.push(result);
+    if (semantic === 'deny_on_first_deny' && !result.decision) break;
+    if (semantic === 'permit_on_first_permit' && result.decision) break;
+  }
+  return results;
+}
+
+const problem = { description: 'Error', content: { 'application/problem+json': { schema: z.any() } } };
+
+export const authzenRoutes = router();
+
+authzenRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/access/v1/evaluation',
+    tags: ['AuthZEN'],
+    summary: 'AuthZEN Access Evaluation',
+    security: [{ endUserJwt: [] }],
+    request: { body: { required: true, content: { 'application/json': { schema: Evaluation } } } },
+    responses: {
+      200: {
+        description: 'The decision',
+        content: {
+          'application/json': { schema: z.object({ decision: z.boolean(), context: Properties.optional() }) },
+        },
+      },
+      400: problem,
+      401: problem,
+    },
+  }),
+  async (c) => {
+    const [result] = await evaluate(c, workspaceOf(c), bearerToken(c), [c.req.valid('json')], 'execute_all');
+    return c.json(result as Result, 200, { 'cache-control': 'no-store' });
+  },
+);
+
+authzenRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/access/v1/evaluations',
+    tags: ['AuthZEN'],
+    summary:
+      'AuthZEN Access Evaluations (batch): top-level defaults, per-item overrides, evaluations_semantic',
+    security: [{ endUserJwt: [] }],
+    request: { body: { required: true, content: { 'application/json': { schema: Evaluations } } } },
+    responses: {
+      200: {
+        description: 'One result per evaluation (or a single decision when no evaluations are given)',
+        content: { 'application/json': { schema: z.any() } },
+      },
+      400: problem,
+      401: problem,
+    },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const ws = workspaceOf(c);
+    const defaults = {
+      subject: body.subject,
+      action: body.action,
+      resource: body.resource,
+      context: body.context,
+    };
+    if (!body.evaluations || body.evaluations.length === 0) {
+      // No evaluations array: a single evaluation, answered in the single shape.
+      const single = Evaluation.safeParse(defaults);
+      if (!single.success)
+        throw badRequest(
+          'subject, action and resource are required',
+          single.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+        );
+      const [result] = await evaluate(c, ws, bearerToken(c), [single.data], 'execute_all');
+      return c.json(result as Result, 200, { 'cache-control': 'no-store' });
+    }
+    const items = body.evaluations.map((e) => {
+      const merged = Evaluation.safeParse({
+        subject: e.subject ?? defaults.subject,
+        action: e.action ?? defaults.action,
+        resource: e.resource ?? defaults.resource,
+        context: e.context ?? defaults.context,
+      });
+      return merged.success
+        ? merged.data
+        : `invalid evaluation: ${merged.error.issues.map((i) => i.path.join('.')).join(', ')} missing or wrong`;
+    });
+    const results = await evaluate(
+      c,
+      ws,
+      bearerToken(c),
+      items,
+      body.options?.evaluations_semantic ?? 'execute_all',
+    );
+    return c.json({ evaluations: results }, 200, { 'cache-control': 'no-store' });
+  },
+);

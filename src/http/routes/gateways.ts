@@ -1,0 +1,97 @@
+/**
+ * Gateway contracts beyond forward-auth, over the same decision path:
+ * - Envoy ext_authz, HTTP service mode: Envoy sends the original method, path (after
+ *   `path_prefix`) and headers to /v1/workspaces/:ws/ext-authz/<original path>; 200
+ *   allows (X-Verdict-* headers go upstream), 401/403 are relayed to the client.
+ *   Configure the filter with failure_mode_allow: false.
+ * - AWS API Gateway HTTP API Lambda authorizer, payload 2.0, simple response:
+ *   POST the authorizer event to /v1/workspaces/:ws/lambda-authorizer and get
+ *   `{ isAuthorized, context }` (always 200; the decision is in the body).
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { gatewayDecision } from '../gateway-decision';
+import { bearerToken } from '../middleware/auth';
+import { jsonBody, router, WorkspaceParam } from '../openapi';
+
+export const gatewayRoutes = router();
+
+gatewayRoutes.all('/v1/workspaces/:ws/ext-authz/*', async (c) => {
+  const ws = c.req.param('ws');
+  const prefix = `/v1/workspaces/${ws}/ext-authz`;
+  const url = new URL(c.req.url);
+  const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) || '/' : '/';
+  const answer = await gatewayDecision(c, ws, {
+    method: c.req.method,
+    uri: `${path}${url.search}`,
+    token: bearerToken(c),
+  });
+  const headers: Record<string, string> = { ...answer.headers, 'cache-control': 'no-store' };
+  if (answer.status === 200) return c.body(null, 200, headers);
+  if (answer.status === 401)
+    headers['www-authenticate'] = `Bearer error="invalid_token", error_description="${answer.reason}"`;
+  headers['content-type'] = 'application/problem+json';
+  const title = answer.status === 401 ? 'Unauthorized' : 'Forbidden';
+  return c.body(
+    JSON.stringify({ type: 'about:blank', title, status: answer.status, detail: answer.reason }),
+    answer.status,
+    headers,
+  );
+});
+
+const LambdaEvent = z
+  .object({
+    version: z.literal('2.0').optional(),
+    type: z.string().optional(),
+    routeKey: z.string().max(1024).optional(),
+    rawPath: z.string().max(4096).optional(),
+    rawQueryString: z.string().max(8192).optional(),
+    identitySource: z.array(z.string().max(16_384)).max(10).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    requestContext: z
+      .object({
+        http: z.object({ method: z.string(), path: z.string().optional() }).passthrough().optional(),
+      })
+      .passthrough()
+      .optional(),
+  })
+  .passthrough()
+  .openapi('LambdaAuthorizerEvent');
+
+gatewayRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/workspaces/{ws}/lambda-authorizer',
+    tags: ['Gateways'],
+    summary:
+      'API Gateway HTTP API Lambda authorizer (payload 2.0) → simple response { isAuthorized, context }',
+    request: { params: WorkspaceParam, body: jsonBody(LambdaEvent) },
+    responses: {
+      200: {
+        description: 'The simple response',
+        content: {
+          'application/json': {
+            schema: z.object({ isAuthorized: z.boolean(), context: z.record(z.string(), z.string()) }),
+          },
+        },
+      },
+    },
+  }),
+  async (c) => {
+    const event = c.req.valid('json');
+    const headers = Object.fromEntries(
+      Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+    );
+    const source = event.identitySource?.[0] ?? headers.authorization ?? '';
+    const token =
+      /^Bearer +(\S+)$/i.exec(source)?.[1] ?? (source && !source.includes(' ') ? source : undefined);
+    const method = event.requestContext?.http?.method ?? event.routeKey?.split(' ')[0] ?? 'GET';
+    const path = event.rawPath ?? event.requestContext?.http?.path ?? '/';
+    const uri = event.rawQueryString ? `${path}?${event.rawQueryString}` : path;
+    const answer = await gatewayDecision(c, c.req.valid('param').ws, { method, uri, token });
+    const context: Record<string, string> = { decision: answer.status === 200 ? 'Allow' : 'Deny' };
+    if (answer.headers['x-verdict-subject']) context.subject = answer.headers['x-verdict-subject'];
+    if (answer.headers['x-verdict-decision-id']) context.decisionId = answer.headers['x-verdict-decision-id'];
+    if (answer.reason) context.reason = answer.reason;
+    return c.json({ isAuthorized: answer.status === 200, context }, 200, { 'cache-control': 'no-store' });
+  },
+);

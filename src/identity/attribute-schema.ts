@@ -1,0 +1,59 @@
+/**
+ * The attribute schema a workspace's providers imply: every `ext_<attribute>` some
+ * claim mapping produces, with the JSON type its `defaultValue` pins (when one is
+ * given and all providers agree). Used to check policies when they are written and
+ * served to editors at GET /v1/workspaces/:ws/attributes.
+ */
+import type { Provider } from './provider-schema';
+
+export type AttributeType = 'string' | 'number' | 'boolean' | 'list' | 'object' | 'unknown';
+
+export type MappedAttribute = {
+  name: string;
+  type: AttributeType;
+  /** For strings: whether the default reads as an integer / a boolean (coercible). */
+  numeric: boolean;
+  booleanLike: boolean;
+  required: boolean;
+  providers: string[];
+  jwtPaths: string[];
+};
+
+function typeOf(v: unknown): AttributeType {
+  if (v === undefined || v === null) return 'unknown';
+  if (Array.isArray(v)) return 'list';
+  const t = typeof v;
+  return t === 'string' || t === 'number' || t === 'boolean' ? t : t === 'object' ? 'object' : 'unknown';
+}
+
+export function attributeSchema(providers: readonly Provider[]): MappedAttribute[] {
+  const byName = new Map<string, MappedAttribute>();
+  for (const p of providers) {
+    for (const m of p.claimMappings) {
+      const name = `ext_${m.attribute}`;
+      const type = typeOf(m.defaultValue);
+      const numeric = typeof m.defaultValue === 'string' && /^-?[0-9]+(\.[0-9]+)?$/.test(m.defaultValue);
+      const booleanLike = m.defaultValue === 'true' || m.defaultValue === 'false';
+      const prev = byName.get(name);
+      if (!prev) {
+        byName.set(name, {
+          name,
+          type,
+          numeric,
+          booleanLike,
+          required: m.required,
+          providers: [p.name],
+          jwtPaths: [m.jwtPath],
+        });
+        continue;
+      }
+      prev.providers.push(p.name);
+      prev.jwtPaths.push(m.jwtPath);
+      prev.required &&= m.required;
+      if (prev.type !== type) prev.type = 'unknown';
+      prev.numeric &&= numeric;
+      prev.booleanLike &&= booleanLike;
+    }
+  }
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
