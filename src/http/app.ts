@@ -17,6 +17,7 @@ import { gatewayRoutes } from './routes/gateways';
 import { metaRoutes } from './routes/meta';
 import { policyRoutes } from './routes/policies';
 import { providerRoutes } from './routes/providers';
+import { recordRoutes } from './routes/records';
 import { revocationRoutes } from './routes/revocations';
 import { workspaceRoutes } from './routes/workspaces';
 
@@ -40,6 +41,7 @@ export function createApp() {
   app.route('/', authorizeRoutes);
   app.route('/', auditRoutes);
   app.route('/', revocationRoutes);
+  app.route('/', recordRoutes);
   app.route('/', forwardAuthRoutes);
   app.route('/', gatewayRoutes);
   app.route('/', authzenRoutes);

@@ -194,6 +194,36 @@ function firstFailure(rule: RuleClosure, r: AttributeResolver): ConditionExplana
   return undefined;
 }
 
+const conditionClosures = new WeakMap<CompiledCondition, ConditionClosure>();
+
+/** Whether one compiled condition holds for a request (closures cached per condition). */
+export function conditionHolds(c: CompiledCondition, r: AttributeResolver): boolean {
+  let closure = conditionClosures.get(c);
+  if (!closure) {
+    closure = buildCondition(c);
+    conditionClosures.set(c, closure);
+  }
+  return closure.test(r) === TRUE;
+}
+
+/** The compiled policies bound to (resource, action), including "*" bindings. */
+export function applicablePolicies(
+  set: CompiledPolicySet,
+  resource: string,
+  action: string,
+): CompiledPolicy[] {
+  const names = new Set<string>();
+  for (const k of [
+    bindingKey(resource, action),
+    bindingKey(resource, '*'),
+    bindingKey('*', action),
+    bindingKey('*', '*'),
+  ]) {
+    for (const n of set.bindings[k] ?? []) names.add(n);
+  }
+  return [...names].map((n) => set.policies[n]).filter((p): p is CompiledPolicy => p !== undefined);
+}
+
 export type Engine = {
   version: number;
   timezone: string;

@@ -38,6 +38,33 @@ export type CheckInput = {
   context?: Record<string, unknown>;
 };
 
+export type VerdictRecord = {
+  id: string;
+  data: Record<string, unknown>;
+  owner: string;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+};
+export type RecordQuery = {
+  where?: Record<string, unknown>;
+  sort?: string;
+  page?: { limit?: number; cursor?: string };
+  select?: string[];
+};
+export type RecordPage = {
+  data: VerdictRecord[];
+  page: { nextCursor: string | null; limit: number };
+  /** complete: false says why the page is short (scan budget); strategy: "sql" or "scan". */
+  meta: {
+    strategy: 'sql' | 'scan';
+    untranslated: string[];
+    examined: number;
+    complete: boolean;
+    reason?: string;
+  };
+};
+
 type Auth = 'user' | 'key' | 'none';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -70,8 +97,9 @@ export class VerdictClient {
     body?: unknown,
     auth: Auth = 'key',
     token?: string,
+    extraHeaders: Record<string, string> = {},
   ): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const bearer =
       auth === 'key' ? this.opts.apiKey : auth === 'user' ? await this.userToken(token) : undefined;
@@ -131,6 +159,43 @@ export class VerdictClient {
     checks: Omit<CheckInput, 'token'>[];
   }): Promise<{ data: Decision[] }> {
     return this.request('POST', `${this.ws}/authorize/batch`, { checks: input.checks }, 'user', input.token);
+  }
+
+  // ---- records (end-user token) -------------------------------------------------------
+
+  private rec(collection: string, id?: string): string {
+    return `${this.ws}/records/${encodeURIComponent(collection)}${id === undefined ? '' : `/${encodeURIComponent(id)}`}`;
+  }
+
+  /** The records of `collection` the signed-in user may read (the seed's `queryRecords('orders')`). */
+  queryRecords(collection: string, query: RecordQuery = {}): Promise<RecordPage> {
+    return this.request('POST', `${this.rec(collection)}/query`, query, 'user');
+  }
+  getRecord(collection: string, id: string): Promise<{ data: VerdictRecord }> {
+    return this.request('GET', this.rec(collection, id), undefined, 'user');
+  }
+  createRecord(
+    collection: string,
+    data: Record<string, unknown>,
+    opts: { id?: string } = {},
+  ): Promise<{ data: VerdictRecord }> {
+    return this.request('POST', this.rec(collection), { ...(opts.id ? { id: opts.id } : {}), data }, 'user');
+  }
+  /** Merges `data` (null removes a field). Pass `version` to fail with 412 if the record changed. */
+  updateRecord(
+    collection: string,
+    id: string,
+    data: Record<string, unknown>,
+    opts: { version?: number } = {},
+  ): Promise<{ data: VerdictRecord }> {
+    const ifMatch: Record<string, string> =
+      opts.version === undefined ? {} : { 'if-match': `"${opts.version}"` };
+    return this.request('PATCH', this.rec(collection, id), { data }, 'user', undefined, ifMatch);
+  }
+  deleteRecord(collection: string, id: string, opts: { version?: number } = {}): Promise<void> {
+    const ifMatch: Record<string, string> =
+      opts.version === undefined ? {} : { 'if-match': `"${opts.version}"` };
+    return this.request('DELETE', this.rec(collection, id), undefined, 'user', undefined, ifMatch);
   }
 
   // ---- admin (API key) --------------------------------------------------------------

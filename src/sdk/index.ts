@@ -1,5 +1,12 @@
 /** The Verdict SDK: `import { VerdictClient } from 'verdict/sdk'`. */
-export type { CheckInput, Decision, VerdictClientOptions } from './client';
+export type {
+  CheckInput,
+  Decision,
+  RecordPage,
+  RecordQuery,
+  VerdictClientOptions,
+  VerdictRecord,
+} from './client';
 export { VerdictClient } from './client';
 export type { Problem } from './errors';
 export { VerdictError } from './errors';

@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { sendAudit } from '../../audit/producer';
 import { type AuthorizeOutcome, authorize, type Check } from '../../decision/authorize';
 import { TokenError } from '../../identity/reasons';
+import type { VerifiedIdentity } from '../../identity/verify-token';
 import { bearerToken } from '../middleware/auth';
 import { dataOf, jsonBody, ProblemSchema, router, WorkspaceParam } from '../openapi';
 import type { AppEnv } from '../types';
@@ -82,6 +83,24 @@ export function settle(
       outcome.events[0]?.decisionId,
     );
   }
+}
+
+/**
+ * The caller's verified identity, before any decision is asked of the policies (the
+ * records API needs the owner first; AuthZEN compares subject.id). A refused token is
+ * audited as a refusal of `auditAs`, then answered 401/503.
+ */
+export async function requireIdentity(
+  c: Context<AppEnv>,
+  ws: string,
+  token: string | undefined,
+  auditAs: Check,
+): Promise<VerifiedIdentity> {
+  const who = await authorize(c.env, ws, token, [], callerOf(c));
+  if (who.ok) return who.identity;
+  const refused = await authorize(c.env, ws, token, [auditAs], callerOf(c));
+  settle(c, refused);
+  throw who.error;
 }
 
 export const authorizeRoutes = router();

@@ -13,7 +13,7 @@ import { badRequest } from '../../lib/errors';
 import { bearerToken } from '../middleware/auth';
 import { router } from '../openapi';
 import type { AppEnv } from '../types';
-import { callerOf, settle } from './authorize';
+import { callerOf, requireIdentity, settle } from './authorize';
 
 const Properties = z.record(z.string(), z.unknown());
 const Entity = z.object({
@@ -92,13 +92,10 @@ async function evaluate(
   semantic: string,
 ): Promise<Result[]> {
   // Verify the token once; a refused token is the request's 401, as for /authorize.
-  const who = await authorize(c.env, ws, token, [], callerOf(c));
-  if (!who.ok) {
-    // Audit the refusal against the first evaluation, then answer 401.
-    const first = items.find((i): i is Item => typeof i !== 'string');
-    settle(c, first ? await authorize(c.env, ws, token, [toCheck(first)], callerOf(c)) : who);
-  }
-  const sub = who.ok ? who.identity.sub : '';
+  const first = items.find((i): i is Item => typeof i !== 'string');
+  const sub = (
+    await requireIdentity(c, ws, token, first ? toCheck(first) : { resource: 'authzen', action: 'evaluate' })
+  ).sub;
   const results: Result[] = [];
   for (const item of items) {
     let result: Result;

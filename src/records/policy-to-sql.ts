@@ -1,0 +1,171 @@
+/**
+ * Row-level filtering, part 1: the applicable `read` rules become a SQL pre-filter over
+ * the records table. The pre-filter is a SUPERSET of what the policies allow: every
+ * row it drops is one the evaluator would deny, and every row it keeps is then checked
+ * by the same compiled evaluator (part 2, in list-records.ts). So the SQL can make a
+ * list faster, never wider.
+ *
+ * Per rule: a condition on record.<field> translates to SQL when its function has an
+ * exact or superset SQL form (comparisons, string equality/in/prefix, presence);
+ * a condition that does not mention the record is evaluated now against the caller
+ * (true → dropped, false → the rule cannot match); anything else makes the rule
+ * "untranslated" (the pre-filter keeps every row for it) and is reported.
+ * Deny rules are left to the evaluator (dropping rows by NOT(deny) in SQL would not
+ * be superset-safe under indeterminate conditions).
+ */
+import type { AttributeResolver } from '../policy/attributes';
+import type { CompiledCondition, CompiledPolicy } from '../policy/compiled';
+import { FUNCTIONS } from '../policy/functions';
+
+export type SqlFragment = { sql: string; params: unknown[] };
+export type Prefilter = { where: SqlFragment; untranslated: string[] };
+
+const FIELD = /^[A-Za-z0-9_$-]{1,128}$/;
+
+/** SQL for a record attribute path (record.owner / record.id are columns). */
+export function fieldSql(path: readonly string[]): string | undefined {
+  const rest = path.slice(1);
+  if (rest.length === 1 && rest[0] === 'owner') return 'owner';
+  if (rest.length === 1 && rest[0] === 'id') return 'id';
+  if (rest.length === 0 || !rest.every((s) => FIELD.test(s))) return undefined;
+  return `json_extract(data, '$.${rest.map((s) => `"${s}"`).join('.')}')`;
+}
+
+const isRecord = (path: readonly string[]) => path[0] === 'record';
+
+type Translated =
+  | { kind: 'sql'; frag: SqlFragment }
+  | { kind: 'true' }
+  | { kind: 'false' }
+  | { kind: 'untranslated' };
+
+const NUMERIC_OPS: Record<string, string> = {
+  equal: '=',
+  not_equal: '<>',
+  less_than: '<',
+  less_equal: '<=',
+  greater_than: '>',
+  greater_equal: '>=',
+};
+
+function operandValue(
+  c: CompiledCondition,
+  r: AttributeResolver,
+): { ok: true; value: unknown } | { ok: false } {
+  if (!c.operand) return { ok: false };
+  if (c.operand.kind === 'const') return { ok: true, value: c.operand.value };
+  if (isRecord(c.operand.path)) return { ok: false };
+  const v = r.get(c.operand.path);
+  return v === undefined ? { ok: false } : { ok: true, value: v };
+}
+
+function translate(
+  c: CompiledCondition,
+  r: AttributeResolver,
+  holds: (c: CompiledCondition) => boolean,
+): Translated {
+  const onRecord = isRecord(c.path) || (c.operand?.kind === 'attr' && isRecord(c.operand.path));
+  if (!onRecord) return holds(c) ? { kind: 'true' } : { kind: 'false' };
+  if (!isRecord(c.path)) return { kind: 'untranslated' };
+  const col = fieldSql(c.path);
+  if (!col) return { kind: 'untranslated' };
+  if (c.fn === 'is_present') return { kind: 'sql', frag: { sql: `${col} IS NOT NULL`, params: [] } };
+  if (c.fn === 'is_absent') return { kind: 'sql', frag: { sql: `${col} IS NULL`, params: [] } };
+  const operand = operandValue(c, r);
+  if (c.operand?.kind === 'attr' && isRecord(c.operand.path)) return { kind: 'untranslated' };
+  if (!operand.ok) return { kind: 'false' }; // an absent subject attribute: indeterminate, never matches
+  const spec = FUNCTIONS[c.fn];
+  const coerced =
+    spec?.operandFromAttr && c.operand?.kind === 'attr'
+      ? spec.operandFromAttr(operand.value)
+      : { ok: true as const, value: operand.value };
+  if (!coerced.ok) return { kind: 'false' };
+  const v = coerced.value;
+  const [family, ...opParts] = c.fn.split('_');
+  const op = NUMERIC_OPS[opParts.join('_')];
+  const isColumn = col === 'owner' || col === 'id';
+  const typeOf = isColumn
+    ? `'text'`
+    : `json_type(data, '$.${c.path
+        .slice(1)
+        .map((s) => `"${s}"`)
+        .join('.')}')`;
+  if ((family === 'integer' || family === 'double') && op && typeof v === 'number') {
+    // Numbers compare in SQL; numeric strings (which the evaluator coerces) pass through to it.
+    return {
+      kind: 'sql',
+      frag: {
+        sql: `((${typeOf} IN ('integer','real') AND ${col} ${op} ?) OR ${typeOf} = 'text')`,
+        params: [v],
+      },
+    };
+  }
+  if (typeof v === 'string') {
+    if (c.fn === 'string_equal')
+      return { kind: 'sql', frag: { sql: `(${typeOf} = 'text' AND ${col} = ?)`, params: [v] } };
+    if (c.fn === 'string_not_equal')
+      return { kind: 'sql', frag: { sql: `(${typeOf} = 'text' AND ${col} <> ?)`, params: [v] } };
+    if (c.fn === 'string_starts_with') {
+      return {
+        kind: 'sql',
+        frag: { sql: `(${typeOf} = 'text' AND substr(${col}, 1, ?) = ?)`, params: [v.length, v] },
+      };
+    }
+  }
+  if (c.fn === 'string_in' && Array.isArray(v) && v.length > 0 && v.length <= 50) {
+    return {
+      kind: 'sql',
+      frag: { sql: `(${typeOf} = 'text' AND ${col} IN (${v.map(() => '?').join(',')}))`, params: v },
+    };
+  }
+  return { kind: 'untranslated' };
+}
+
+/**
+ * The pre-filter for the policies bound to (collection, read), for one caller.
+ * `holds` evaluates a condition that does not involve the record against the caller.
+ */
+export function buildPrefilter(
+  policies: readonly CompiledPolicy[],
+  r: AttributeResolver,
+  holds: (c: CompiledCondition) => boolean,
+): Prefilter {
+  const untranslated: string[] = [];
+  if (policies.length === 0) return { where: { sql: '0', params: [] }, untranslated };
+  // A policy whose default is Allow lets rows through without any rule: no pre-filter.
+  if (policies.every((p) => p.default.effect === 'Allow'))
+    return { where: { sql: '1', params: [] }, untranslated: ['(default Allow)'] };
+  const alternatives: SqlFragment[] = [];
+  for (const p of policies) {
+    for (const rule of p.rules) {
+      if (rule.effect !== 'Allow') continue;
+      const parts: SqlFragment[] = [];
+      let possible = true;
+      let exact = true;
+      for (const c of rule.conditions) {
+        const t = translate(c, r, holds);
+        if (t.kind === 'false') possible = false;
+        else if (t.kind === 'untranslated') exact = false;
+        else if (t.kind === 'sql') parts.push(t.frag);
+      }
+      if (!possible) continue;
+      if (!exact) {
+        untranslated.push(`${p.name}/${rule.id}`);
+        return { where: { sql: '1', params: [] }, untranslated };
+      }
+      alternatives.push(
+        parts.length === 0
+          ? { sql: '1', params: [] }
+          : { sql: parts.map((f) => f.sql).join(' AND '), params: parts.flatMap((f) => f.params) },
+      );
+    }
+  }
+  if (alternatives.length === 0) return { where: { sql: '0', params: [] }, untranslated };
+  return {
+    where: {
+      sql: alternatives.map((a) => `(${a.sql})`).join(' OR '),
+      params: alternatives.flatMap((a) => a.params),
+    },
+    untranslated,
+  };
+}

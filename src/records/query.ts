@@ -1,0 +1,133 @@
+/**
+ * The caller's own filters and sort, as SQL over the records table: `where` nests
+ * and / or / not over eq, ne, gt, gte, lt, lte, in, contains on record fields (SQL
+ * semantics, after the policy filter); sort on a field, createdAt, updatedAt or id.
+ */
+import { z } from 'zod';
+import { badRequest } from '../lib/errors';
+import { fieldSql, type SqlFragment } from './policy-to-sql';
+
+const Scalar = z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]);
+const Ops = z
+  .object({
+    eq: Scalar,
+    ne: Scalar,
+    gt: Scalar,
+    gte: Scalar,
+    lt: Scalar,
+    lte: Scalar,
+    in: z.array(Scalar).max(100),
+    contains: Scalar,
+  })
+  .partial()
+  .strict();
+
+export type Where =
+  | { and?: Where[]; or?: Where[]; not?: Where }
+  | Record<string, z.infer<typeof Ops> | unknown>;
+
+export const WhereSchema: z.ZodType<Where> = z.lazy(() =>
+  z.union([
+    z.object({ and: z.array(WhereSchema).max(50) }).strict(),
+    z.object({ or: z.array(WhereSchema).max(50) }).strict(),
+    z.object({ not: WhereSchema }).strict(),
+    z.record(z.string().regex(/^[A-Za-z0-9_$.-]{1,256}$/), z.union([Ops, Scalar])),
+  ]),
+);
+
+const SQL_OPS = { eq: '=', ne: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
+
+function column(field: string): string {
+  const col = fieldSql(['record', ...field.split('.')]);
+  if (!col) throw badRequest(`"${field}" is not a record field`);
+  return col;
+}
+
+/** Translates a validated `where` to SQL. Depth and size are bounded by the schema and here. */
+export function whereSql(w: Where, depth = 0): SqlFragment {
+  if (depth > 8) throw badRequest('where is nested deeper than 8 levels');
+  if ('and' in w && Array.isArray(w.and))
+    return join(
+      w.and.map((x) => whereSql(x, depth + 1)),
+      'AND',
+      '1',
+    );
+  if ('or' in w && Array.isArray(w.or))
+    return join(
+      w.or.map((x) => whereSql(x, depth + 1)),
+      'OR',
+      '0',
+    );
+  if ('not' in w && w.not && typeof w.not === 'object') {
+    const inner = whereSql(w.not as Where, depth + 1);
+    return { sql: `NOT COALESCE((${inner.sql}), 0)`, params: inner.params };
+  }
+  const parts: SqlFragment[] = [];
+  for (const [field, cond] of Object.entries(w)) {
+    const col = column(field);
+    const ops =
+      cond !== null && typeof cond === 'object' && !Array.isArray(cond)
+        ? (cond as z.infer<typeof Ops>)
+        : { eq: cond as z.infer<typeof Scalar> };
+    for (const [op, value] of Object.entries(ops)) {
+      if (op === 'in') {
+        const list = value as unknown[];
+        parts.push(
+          list.length === 0
+            ? { sql: '0', params: [] }
+            : { sql: `${col} IN (${list.map(() => '?').join(',')})`, params: list },
+        );
+      } else if (op === 'contains') {
+        const path = col.startsWith('json_extract')
+          ? col.replace(/^json_extract\(data, (.*)\)$/, '$1')
+          : undefined;
+        parts.push(
+          path
+            ? {
+                sql: `(CASE json_type(data, ${path}) WHEN 'array' THEN EXISTS (SELECT 1 FROM json_each(data, ${path}) WHERE value = ?) ELSE instr(${col}, ?) > 0 END)`,
+                params: [value, value],
+              }
+            : { sql: `instr(${col}, ?) > 0`, params: [value] },
+        );
+      } else if (value === null) {
+        parts.push({ sql: op === 'ne' ? `${col} IS NOT NULL` : `${col} IS NULL`, params: [] });
+      } else {
+        parts.push({ sql: `${col} ${SQL_OPS[op as keyof typeof SQL_OPS]} ?`, params: [value] });
+      }
+    }
+  }
+  return join(parts, 'AND', '1');
+}
+
+function join(parts: SqlFragment[], op: 'AND' | 'OR', empty: string): SqlFragment {
+  if (parts.length === 0) return { sql: empty, params: [] };
+  return { sql: parts.map((p) => `(${p.sql})`).join(` ${op} `), params: parts.flatMap((p) => p.params) };
+}
+
+/** `where[field]=value` query parameters: numbers match numbers or their string form. */
+export function whereFromQuery(params: Record<string, string>): Where {
+  const w: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(params)) {
+    const m = /^where\[([A-Za-z0-9_$.-]{1,256})\]$/.exec(k);
+    if (!m) continue;
+    w[m[1] as string] = /^-?[0-9]+(\.[0-9]+)?$/.test(v)
+      ? { in: [Number(v), v] }
+      : v === 'true' || v === 'false'
+        ? { in: [v === 'true', v] }
+        : v;
+  }
+  return w;
+}
+
+export type Sort = { expr: string; dir: 'ASC' | 'DESC'; field: string };
+
+export function parseSort(sort: string | undefined): Sort {
+  const s = sort ?? '-createdAt';
+  const dir = s.startsWith('-') ? 'DESC' : 'ASC';
+  const field = s.replace(/^[-+]/, '');
+  if (field === 'createdAt') return { expr: 'created_at', dir, field };
+  if (field === 'updatedAt') return { expr: 'updated_at', dir, field };
+  if (field === 'id') return { expr: 'id', dir, field };
+  // NULLs sort first as −∞, the same in ORDER BY and in the cursor comparison.
+  return { expr: `IFNULL(${column(field)}, -9e999)`, dir, field };
+}
