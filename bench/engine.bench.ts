@@ -4,6 +4,7 @@
 // Every contender is first checked to give the same decisions on the same requests.
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { Engine as RulesEngine } from 'json-rules-engine';
+import { DEMO_POLICY } from '../src/decision/demo';
 import { compilePolicy } from '../src/policy/compile-policy';
 import { bindingKey, type CompiledPolicySet } from '../src/policy/compiled';
 import { buildEngine } from '../src/policy/evaluate';
@@ -11,31 +12,7 @@ import { fmt, measure } from './lib/measure';
 
 const SIZES = [10, 100, 1000];
 
-const seedPolicy = (i: number) => ({
-  name: `order_approval_${i}`,
-  specification: {
-    rules: [
-      {
-        rule_id: 'manager-unlimited',
-        effect: 'Allow',
-        conditions: [{ function: 'string_equal', attribute: 'ext_role', value: 'manager' }],
-      },
-      {
-        rule_id: 'within-limit',
-        effect: 'Allow',
-        conditions: [
-          {
-            function: 'integer_less_equal',
-            attribute: 'request_metadata',
-            metadata_key: 'amount',
-            value_from_attribute: 'ext_approval_limit',
-          },
-        ],
-      },
-    ],
-    default: { rule_id: 'deny', effect: 'Deny' },
-  },
-});
+const seedPolicy = (i: number) => ({ ...DEMO_POLICY, name: `order_approval_${i}` });
 
 type Req = { resource: string; role: string; limit: number; amount: number };
 

@@ -1,6 +1,7 @@
-// The runtime floor: the smallest Worker that answers 200 with a JSON body.
+// The runtime floor: the smallest Worker that reads its request and answers 200 JSON.
 export default {
-  fetch() {
+  async fetch(request) {
+    if (request.body) await request.arrayBuffer();
     return new Response('{"ok":true}', { headers: { 'content-type': 'application/json' } });
   },
 };

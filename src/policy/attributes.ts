@@ -13,7 +13,8 @@ export const ENV_ROOTS = [
   'day_of_week',
   'is_weekend',
 ] as const;
-const FIXED_ROOTS = new Set<string>([
+/** The attribute roots every policy can use besides ext_* (record.<field> for records). */
+export const BUILTIN_ATTRIBUTES = [
   'sub',
   'issuer',
   'provider',
@@ -23,7 +24,8 @@ const FIXED_ROOTS = new Set<string>([
   'request_metadata',
   'record',
   ...ENV_ROOTS,
-]);
+] as const;
+const FIXED_ROOTS = new Set<string>(BUILTIN_ATTRIBUTES);
 
 const SEGMENT = /^[A-Za-z0-9_$-]{1,128}$/;
 

@@ -36,3 +36,11 @@ export type CompiledPolicySet = {
 };
 
 export const bindingKey = (resource: string, action: string) => `${resource}\u0000${action}`;
+
+/** The binding keys that apply to (resource, action): exact, then "*" on either side, then both. */
+export const bindingKeysFor = (resource: string, action: string) => [
+  bindingKey(resource, action),
+  bindingKey(resource, '*'),
+  bindingKey('*', action),
+  bindingKey('*', '*'),
+];

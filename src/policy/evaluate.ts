@@ -8,7 +8,13 @@
  */
 import { AttributeResolver, type RequestInput } from './attributes';
 import { describe } from './coerce';
-import { bindingKey, type CompiledCondition, type CompiledPolicy, type CompiledPolicySet } from './compiled';
+import {
+  bindingKey,
+  bindingKeysFor,
+  type CompiledCondition,
+  type CompiledPolicy,
+  type CompiledPolicySet,
+} from './compiled';
 import { FUNCTIONS } from './functions';
 import type { Effect } from './schema';
 
@@ -180,6 +186,17 @@ function buildPolicy(p: CompiledPolicy): PolicyClosure {
   };
 }
 
+/** The decision when a rule matched: that rule's effect, from that policy. */
+function matched(policy: PolicyClosure, rule: RuleClosure): EngineDecision {
+  const at = { policy: policy.name, policyVersion: policy.version };
+  return {
+    effect: rule.effect,
+    ...at,
+    ruleId: rule.id,
+    reasons: [{ code: 'rule_matched', ...at, rule: rule.id, effect: rule.effect }],
+  };
+}
+
 function ruleMatches(rule: RuleClosure, r: AttributeResolver): boolean {
   for (const c of rule.conditions) if (c.test(r) !== TRUE) return false;
   return true;
@@ -213,12 +230,7 @@ export function applicablePolicies(
   action: string,
 ): CompiledPolicy[] {
   const names = new Set<string>();
-  for (const k of [
-    bindingKey(resource, action),
-    bindingKey(resource, '*'),
-    bindingKey('*', action),
-    bindingKey('*', '*'),
-  ]) {
+  for (const k of bindingKeysFor(resource, action)) {
     for (const n of set.bindings[k] ?? []) names.add(n);
   }
   return [...names].map((n) => set.policies[n]).filter((p): p is CompiledPolicy => p !== undefined);
@@ -251,7 +263,7 @@ export function buildEngine(set: CompiledPolicySet): Engine {
     const hit = lookup.get(key);
     if (hit) return hit;
     const seen = new Set<PolicyClosure>();
-    for (const k of [key, bindingKey(resource, '*'), bindingKey('*', action), bindingKey('*', '*')]) {
+    for (const k of bindingKeysFor(resource, action)) {
       for (const p of bound.get(k) ?? EMPTY) seen.add(p);
     }
     const result = seen.size === 0 ? EMPTY : [...seen];
@@ -277,44 +289,11 @@ export function buildEngine(set: CompiledPolicySet): Engine {
       for (const rule of policy.rules) {
         if (rule.effect === 'Allow' && allow) continue;
         if (!ruleMatches(rule, r)) continue;
-        if (rule.effect === 'Deny') {
-          return {
-            effect: 'Deny',
-            policy: policy.name,
-            policyVersion: policy.version,
-            ruleId: rule.id,
-            reasons: [
-              {
-                code: 'rule_matched',
-                policy: policy.name,
-                policyVersion: policy.version,
-                rule: rule.id,
-                effect: 'Deny',
-              },
-            ],
-          };
-        }
+        if (rule.effect === 'Deny') return matched(policy, rule);
         allow = { policy, rule };
       }
     }
-    if (allow) {
-      const { policy, rule } = allow;
-      return {
-        effect: 'Allow',
-        policy: policy.name,
-        policyVersion: policy.version,
-        ruleId: rule.id,
-        reasons: [
-          {
-            code: 'rule_matched',
-            policy: policy.name,
-            policyVersion: policy.version,
-            rule: rule.id,
-            effect: 'Allow',
-          },
-        ],
-      };
-    }
+    if (allow) return matched(allow.policy, allow.rule);
     const deciding = policies.find((p) => p.default.effect === 'Deny') ?? (policies[0] as PolicyClosure);
     const reasons: PolicyReason[] = [
       {

@@ -11,6 +11,7 @@
  * if (!data.allowed) throw new Error('denied');
  */
 import type { Decision } from '../decision/authorize';
+import type { StoredRecord } from '../records/store';
 import { VerdictError } from './errors';
 
 export type { Decision };
@@ -38,14 +39,7 @@ export type CheckInput = {
   context?: Record<string, unknown>;
 };
 
-export type VerdictRecord = {
-  id: string;
-  data: Record<string, unknown>;
-  owner: string;
-  version: number;
-  createdAt: number;
-  updatedAt: number;
-};
+export type VerdictRecord = StoredRecord;
 export type RecordQuery = {
   where?: Record<string, unknown>;
   sort?: string;

@@ -17,14 +17,16 @@ export type PolicySummary = {
 export type PolicyVersion = { name: string; version: number; source: unknown; createdAt: number };
 export type Permission = { resource: string; action: string; policies: string[]; updatedAt: number };
 
+const SUMMARY = {
+  name: policies.name,
+  currentVersion: policies.currentVersion,
+  latestVersion: policies.latestVersion,
+  updatedAt: policies.updatedAt,
+};
+
 export async function listPolicies(db: Db, ws: string): Promise<PolicySummary[]> {
   return db
-    .select({
-      name: policies.name,
-      currentVersion: policies.currentVersion,
-      latestVersion: policies.latestVersion,
-      updatedAt: policies.updatedAt,
-    })
+    .select(SUMMARY)
     .from(policies)
     .where(eq(policies.workspaceId, ws))
     .orderBy(asc(policies.name))
@@ -33,12 +35,7 @@ export async function listPolicies(db: Db, ws: string): Promise<PolicySummary[]>
 
 export async function getPolicySummary(db: Db, ws: string, name: string): Promise<PolicySummary | undefined> {
   return db
-    .select({
-      name: policies.name,
-      currentVersion: policies.currentVersion,
-      latestVersion: policies.latestVersion,
-      updatedAt: policies.updatedAt,
-    })
+    .select(SUMMARY)
     .from(policies)
     .where(and(eq(policies.workspaceId, ws), eq(policies.name, name)))
     .get();

@@ -4,6 +4,7 @@ import { buildSnapshot, publishSnapshot } from '../../decision/snapshot';
 import { attributeSchema } from '../../identity/attribute-schema';
 import { conflict, notFound, VerdictError } from '../../lib/errors';
 import { checkAttributes } from '../../policy/attribute-check';
+import { BUILTIN_ATTRIBUTES } from '../../policy/attributes';
 import { compilePolicy } from '../../policy/compile-policy';
 import { bindingKey } from '../../policy/compiled';
 import { buildEngine } from '../../policy/evaluate';
@@ -416,21 +417,7 @@ policyRoutes.openapi(
   }),
   async (c) => {
     const mapped = attributeSchema(await listProviders(database(c.env.DB), c.get('workspace').id));
-    const builtin = [
-      'sub',
-      'issuer',
-      'provider',
-      'ip',
-      'resource',
-      'action',
-      'request_metadata',
-      'record.<field>',
-      'current_time',
-      'current_date',
-      'current_datetime',
-      'day_of_week',
-      'is_weekend',
-    ];
+    const builtin = BUILTIN_ATTRIBUTES.map((a) => (a === 'record' ? 'record.<field>' : a));
     return c.json({ data: { mapped, builtin } }, 200);
   },
 );
