@@ -2,8 +2,8 @@
 // Every refusal case has a positive twin in the same group, so "deny everything" fails.
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import wycheproof from '../../../shared/testdata/wycheproof/json_web_signature_test.json';
 import { kvKeys } from '../../src/storage/kv-keys';
+import wycheproof from '../fixtures/wycheproof/json_web_signature_test.json';
 import { call, createWorkspace, json } from '../helpers/api';
 import {
   attackerHits,
