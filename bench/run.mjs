@@ -6,7 +6,8 @@
 // ratios against baselines measured in the same run. Each contender is first checked
 // to give the same decisions on the same requests.
 //
-// Options: --quick (shorter runs), --skip-peers (no Cerbos/Express), --rounds N, --seconds N
+// Options: --quick (shorter runs), --skip-peers (no Cerbos/Express), --rounds N, --seconds N,
+// --only a,b (just these HTTP scenarios, nothing else, no BENCHMARKS.md: for profiling)
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, createPrivateKey, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ const QUICK = flag('--quick');
 const ROUNDS = option('--rounds', QUICK ? 1 : 3);
 const SECONDS = option('--seconds', QUICK ? 2 : 4);
 const CONNECTIONS = 16;
+const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
 const started = Date.now();
 const log = (...m) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s]`, ...m);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -142,6 +144,9 @@ async function startVerdict(scriptPath, extraBindings = {}) {
     modules: true,
     compatibilityDate: '2026-04-20',
     port: 0,
+    // A socket straight into the Worker, bypassing Miniflare's entry worker (a JS proxy
+    // that would otherwise cost every request more than hello-world's whole handler).
+    unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
     d1Databases: { DB: 'bench-db' },
     kvNamespaces: ['CACHE'],
     queueProducers: { AUDIT_QUEUE: 'verdict-audit' },
@@ -171,15 +176,23 @@ async function startVerdict(scriptPath, extraBindings = {}) {
     }
   }
   await firstOk(`${url}/healthz`);
-  return { mf, url, startupMs: performance.now() - t0 };
+  const direct = (await mf.unsafeGetDirectURL()).toString().replace(/\/$/, '');
+  return { mf, url, direct, startupMs: performance.now() - t0 };
 }
 
 async function startHello(scriptPath) {
   const t0 = performance.now();
-  const mf = new Miniflare({ scriptPath, modules: true, compatibilityDate: '2026-04-20', port: 0 });
+  const mf = new Miniflare({
+    scriptPath,
+    modules: true,
+    compatibilityDate: '2026-04-20',
+    port: 0,
+    unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
+  });
   const url = (await mf.ready).toString().replace(/\/$/, '');
   await firstOk(url);
-  return { mf, url, startupMs: performance.now() - t0 };
+  const direct = (await mf.unsafeGetDirectURL()).toString().replace(/\/$/, '');
+  return { mf, url, direct, startupMs: performance.now() - t0 };
 }
 
 async function firstOk(url) {
@@ -358,7 +371,7 @@ function load(job) {
 const results = { micro: {}, bundles: null, startup: {}, http: {}, halfLoad: {}, audit: {} };
 const idp = makeIdp();
 const issuer = await idp.ready;
-results.micro = micro();
+results.micro = ONLY ? {} : micro();
 results.bundles = bundles();
 
 log('workerd: starting Verdict (audit on), Verdict (audit off) and hello-world');
@@ -397,7 +410,7 @@ for (const [i, token] of sample.entries()) {
   for (const amount of amounts) {
     const v = (
       await (
-        await fetch(`${verdict.url}/v1/workspaces/bench/authorize`, {
+        await fetch(`${verdict.direct}/v1/workspaces/bench/authorize`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: verdictBody(token, amount),
@@ -406,7 +419,7 @@ for (const [i, token] of sample.entries()) {
     ).data.allowed;
     const v2 = (
       await (
-        await fetch(`${verdictNoAudit.url}/v1/workspaces/bench/authorize`, {
+        await fetch(`${verdictNoAudit.direct}/v1/workspaces/bench/authorize`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: verdictBody(token, amount),
@@ -445,43 +458,43 @@ const scenarios = [
   // The floor receives the same POST bodies as Verdict (a body costs the transport too).
   {
     name: 'hello',
-    url: hello.url,
+    url: hello.direct,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     bodies: amounts.map((a) => verdictBody(cached, a)),
   },
-  { name: 'hello-get', url: hello.url, method: 'GET' },
+  { name: 'hello-get', url: hello.direct, method: 'GET' },
   {
     name: 'verdict-cached',
-    url: `${verdict.url}/v1/workspaces/bench/authorize`,
+    url: `${verdict.direct}/v1/workspaces/bench/authorize`,
     method: 'POST',
     headers: post,
     bodies: amounts.map((a) => verdictBody(cached, a)),
   },
   {
     name: 'verdict-cached-audit-off',
-    url: `${verdictNoAudit.url}/v1/workspaces/bench/authorize`,
+    url: `${verdictNoAudit.direct}/v1/workspaces/bench/authorize`,
     method: 'POST',
     headers: post,
     bodies: amounts.map((a) => verdictBody(cached, a)),
   },
   {
     name: 'verdict-rs256-pool',
-    url: `${verdict.url}/v1/workspaces/bench/authorize`,
+    url: `${verdict.direct}/v1/workspaces/bench/authorize`,
     method: 'POST',
     headers: post,
     bodies: rsTokens.map((t, i) => verdictBody(t, amounts[i % 2])),
   },
   {
     name: 'verdict-es256-pool',
-    url: `${verdict.url}/v1/workspaces/bench/authorize`,
+    url: `${verdict.direct}/v1/workspaces/bench/authorize`,
     method: 'POST',
     headers: post,
     bodies: esTokens.map((t, i) => verdictBody(t, amounts[i % 2])),
   },
   {
     name: 'verdict-mixed-pool',
-    url: `${verdict.url}/v1/workspaces/bench/authorize`,
+    url: `${verdict.direct}/v1/workspaces/bench/authorize`,
     method: 'POST',
     headers: post,
     bodies: rsTokens
@@ -490,7 +503,7 @@ const scenarios = [
   },
   {
     name: 'verdict-mixed-pool-audit-off',
-    url: `${verdictNoAudit.url}/v1/workspaces/bench/authorize`,
+    url: `${verdictNoAudit.direct}/v1/workspaces/bench/authorize`,
     method: 'POST',
     headers: post,
     bodies: rsTokens
@@ -538,6 +551,7 @@ if (peers.cerbos) {
   });
 }
 
+if (ONLY) scenarios.splice(0, scenarios.length, ...scenarios.filter((x) => ONLY.includes(x.name)));
 const runs = Object.fromEntries(scenarios.map((s) => [s.name, []]));
 for (let round = 1; round <= ROUNDS; round++) {
   for (const s of round % 2 ? scenarios : [...scenarios].reverse()) {
@@ -555,13 +569,20 @@ for (const [name, rs] of Object.entries(runs)) {
   };
 }
 
+if (ONLY) {
+  for (const p of Object.values(peers)) p.child.kill();
+  await Promise.all([hello.mf.dispose(), verdict.mf.dispose(), verdictNoAudit.mf.dispose()]);
+  idp.close();
+  process.exit(0);
+}
+
 log('half load: p99 at half of hello-world peak throughput');
 const half = Math.floor(results.http.hello.rps / 2);
 const helloHalf = [];
 const verdictHalf = [];
 for (let round = 1; round <= ROUNDS; round++) {
-  helloHalf.push(load({ ...scenarios[0], rate: half }).p99);
-  verdictHalf.push(load({ ...scenarios[1], rate: half }).p99);
+  helloHalf.push(load({ ...scenarios.find((x) => x.name === 'hello'), rate: half }).p99);
+  verdictHalf.push(load({ ...scenarios.find((x) => x.name === 'verdict-cached'), rate: half }).p99);
 }
 results.halfLoad = { rate: half, helloP99: median(helloHalf), verdictP99: median(verdictHalf) };
 

@@ -4,13 +4,19 @@
  */
 import { AUDIT_DLQ, applyRetention, consumeAudit, consumeDeadLetters } from './audit/consumer';
 import { createApp } from './http/app';
+import { hotAuthorize, hotRouteWorkspace } from './http/hot-authorize';
 
 export { VerdictRpc } from './rpc';
 
 const app = createApp();
 
 export default {
-  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+  async fetch(request, env, ctx) {
+    const ws = hotRouteWorkspace(request.method, request.url);
+    if (ws === null) return app.fetch(request, env, ctx);
+    const handled = await hotAuthorize(request, ws, env, ctx);
+    return handled instanceof Response ? handled : app.fetch(handled, env, ctx);
+  },
   async queue(batch, env, _ctx) {
     if (batch.queue === AUDIT_DLQ) await consumeDeadLetters(batch, env.DB);
     else await consumeAudit(batch, env.DB);

@@ -39,10 +39,15 @@ export function toVerdictError(err: unknown): VerdictError {
   return new VerdictError('internal', 500, 'An unexpected error occurred');
 }
 
-export function onError(err: unknown, c: Context): Response {
+/** Any thrown value as its problem response; unexpected ones are logged first. */
+export function errorResponse(err: unknown, requestId: string | undefined): Response {
   const verdictError = toVerdictError(err);
   if (verdictError.status >= 500 && verdictError.code === 'internal') {
-    console.error(JSON.stringify({ level: 'error', requestId: c.get('requestId'), error: String(err) }));
+    console.error(JSON.stringify({ level: 'error', requestId, error: String(err) }));
   }
-  return problemResponse(verdictError, c.get('requestId'));
+  return problemResponse(verdictError, requestId);
+}
+
+export function onError(err: unknown, c: Context): Response {
+  return errorResponse(err, c.get('requestId'));
 }

@@ -7,9 +7,11 @@ export async function sha256(input: string | Uint8Array<ArrayBuffer>): Promise<U
   return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function toHex(bytes: Uint8Array): string {
   let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i] as number];
   return out;
 }
 

@@ -12,11 +12,14 @@ import { database } from '../../storage/db';
 import { getWorkspace } from '../../storage/workspaces';
 import type { AppEnv } from '../types';
 
-export function bearerToken(c: Context): string | undefined {
-  const header = c.req.header('authorization');
+/** The token of an `Authorization: Bearer <token>` header value. */
+export function bearerFrom(header: string | null | undefined): string | undefined {
   if (!header) return undefined;
-  const m = /^Bearer[ ]+([^ ]+)[ ]*$/i.exec(header);
-  return m?.[1];
+  return /^Bearer[ ]+([^ ]+)[ ]*$/i.exec(header)?.[1];
+}
+
+export function bearerToken(c: Context): string | undefined {
+  return bearerFrom(c.req.header('authorization'));
 }
 
 /** Only the Worker's ROOT_API_KEY secret passes. Unset secret → nobody passes. */

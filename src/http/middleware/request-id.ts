@@ -4,10 +4,14 @@ import type { AppEnv } from '../types';
 
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The caller's id when sane, else a fresh one. */
+export function requestIdFrom(incoming: string | null | undefined): string {
+  return incoming && SANE_ID.test(incoming) ? incoming : `req_${crypto.randomUUID()}`;
+}
+
 export function requestId(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const incoming = c.req.header('x-request-id');
-    const id = incoming && SANE_ID.test(incoming) ? incoming : `req_${crypto.randomUUID()}`;
+    const id = requestIdFrom(c.req.header('x-request-id'));
     c.set('requestId', id);
     await next();
     c.res.headers.set('x-request-id', id);

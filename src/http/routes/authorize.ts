@@ -77,7 +77,16 @@ export function settle(
   c: Context<AppEnv>,
   outcome: AuthorizeOutcome,
 ): asserts outcome is Extract<AuthorizeOutcome, { ok: true }> {
-  c.executionCtx.waitUntil(sendAudit(c.env, outcome.events));
+  settleWith(c.env, c.executionCtx, outcome);
+}
+
+/** `settle` without Hono, for the hot route (src/http/hot-authorize.ts). */
+export function settleWith(
+  env: Env,
+  ctx: Pick<ExecutionContext, 'waitUntil'>,
+  outcome: AuthorizeOutcome,
+): asserts outcome is Extract<AuthorizeOutcome, { ok: true }> {
+  ctx.waitUntil(sendAudit(env, outcome.events));
   if (!outcome.ok) {
     throw new TokenError(outcome.error.reason, outcome.error.detail).withDecision(
       outcome.events[0]?.decisionId,
