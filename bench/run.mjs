@@ -8,7 +8,7 @@
 //
 // Options: --quick (shorter runs), --skip-peers (no Cerbos/Express), --rounds N, --seconds N,
 // --only a,b (just these HTTP scenarios, nothing else, no BENCHMARKS.md), --profile (with --only:
-// a CPU profile of the Worker during each Verdict scenario's first round, in bench/.out)
+// a CPU profile of the Worker (hello-world's or Verdict's) during each scenario's first round, in bench/.out)
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, createPrivateKey, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Miniflare } from 'miniflare';
+import { cpuSeconds, listenerPid } from './lib/cpu.mjs';
 import { saveProfile, startProfile, summarize } from './lib/profile.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -184,7 +185,7 @@ async function startVerdict(scriptPath, extraBindings = {}, inspectorPort = unde
   return { mf, url, direct, inspectorPort, startupMs: performance.now() - t0 };
 }
 
-async function startHello(scriptPath) {
+async function startHello(scriptPath, inspectorPort = undefined) {
   const t0 = performance.now();
   const mf = new Miniflare({
     scriptPath,
@@ -192,11 +193,12 @@ async function startHello(scriptPath) {
     compatibilityDate: '2026-04-20',
     port: 0,
     unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
+    ...(PROFILE ? { inspectorPort } : {}),
   });
   const url = (await mf.ready).toString().replace(/\/$/, '');
   await firstOk(url);
   const direct = (await mf.unsafeGetDirectURL()).toString().replace(/\/$/, '');
-  return { mf, url, direct, startupMs: performance.now() - t0 };
+  return { mf, url, direct, inspectorPort, startupMs: performance.now() - t0 };
 }
 
 async function firstOk(url) {
@@ -379,7 +381,7 @@ results.micro = ONLY ? {} : micro();
 results.bundles = bundles();
 
 log('workerd: starting Verdict (audit on), Verdict (audit off) and hello-world');
-const hello = await startHello(results.bundles.hello.file);
+const hello = await startHello(results.bundles.hello.file, 9233);
 const verdict = await startVerdict(results.bundles.verdict.file, {}, 9231);
 const verdictNoAudit = await startVerdict(
   results.bundles.verdict.file,
@@ -567,12 +569,22 @@ if (peers.cerbos) {
 }
 
 if (ONLY) scenarios.splice(0, scenarios.length, ...scenarios.filter((x) => ONLY.includes(x.name)));
+// The process that serves each URL, for its CPU time per request.
+const servers = [
+  ...[hello, verdict, verdictNoAudit].map((m) => [m.direct, listenerPid(Number(new URL(m.direct).port))]),
+  ...Object.values(peers).map((p) => [p.url, p.child.pid]),
+];
+const serverPid = (url) => servers.find(([prefix]) => url.startsWith(prefix))?.[1] ?? null;
 const runs = Object.fromEntries(scenarios.map((s) => [s.name, []]));
 for (let round = 1; round <= ROUNDS; round++) {
   for (const s of round % 2 ? scenarios : [...scenarios].reverse()) {
-    const instance = [verdict, verdictNoAudit].find((v) => s.url.startsWith(v.direct));
+    const instance = [hello, verdict, verdictNoAudit].find((v) => s.url.startsWith(v.direct));
     const stop = PROFILE && round === 1 && instance ? await startProfile(instance.inspectorPort) : null;
+    const pid = serverPid(s.url);
+    const cpuBefore = pid ? cpuSeconds(pid) : null;
     const r = load(s);
+    const cpuAfter = pid ? cpuSeconds(pid) : null;
+    r.cpuUs = cpuBefore === null || cpuAfter === null ? undefined : ((cpuAfter - cpuBefore) * 1e6) / r.total;
     runs[s.name].push(r);
     if (stop) {
       const profile = await stop();
@@ -581,7 +593,9 @@ for (let round = 1; round <= ROUNDS; round++) {
       log(`profile ${s.name} (${samples} samples, bench/.out/${s.name}.cpuprofile)`);
       console.log(`self time:\n${self}\ninclusive:\n${inclusive}`);
     }
-    log(`round ${round} ${s.name}: ${fmt(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
+    log(
+      `round ${round} ${s.name}: ${fmt(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, server CPU ${fmt(r.cpuUs)} µs/req`,
+    );
   }
 }
 for (const [name, rs] of Object.entries(runs)) {
@@ -589,6 +603,7 @@ for (const [name, rs] of Object.entries(runs)) {
     rps: median(rs.map((r) => r.rps)),
     p50: median(rs.map((r) => r.p50)),
     p99: median(rs.map((r) => r.p99)),
+    cpuUs: median(rs.map((r) => r.cpuUs ?? Number.NaN)),
     requests: rs.reduce((n, r) => n + r.total, 0),
   };
 }
@@ -784,8 +799,9 @@ const versions = {
 };
 const row = (name, label) =>
   h[name]
-    ? `| ${label} | ${fmt(h[name].rps)} | ${h[name].p50} | ${h[name].p99} | ${fmt(h[name].requests)} |`
-    : `| ${label} | not run | | | |`;
+    ? `| ${label} | ${fmt(h[name].rps)} | ${h[name].p50} | ${h[name].p99} | ${fmt(h[name].cpuUs)} | ${fmt(h[name].requests)} |`
+    : `| ${label} | not run | | | | |`;
+const cpu = (name) => fmt(h[name]?.cpuUs);
 const target = (label, value, goal, ok) => `| ${label} | ${value} | ${goal} | ${ok ? 'met' : '**missed**'} |`;
 const cachedRatio = ratio(h['verdict-cached']?.rps, h.hello?.rps);
 const rsRatio = ratio(h['verdict-rs256-pool']?.rps, h.hello?.rps);
@@ -823,8 +839,8 @@ ${target('Authorize with audit on ÷ off', `${fmt(auditRatio, 2)}×`, '≥ 0.95�
 
 ## 1. Floor and peers, end to end over HTTP
 
-| contender | req/s | p50 (ms) | p99 (ms) | requests |
-|---|---:|---:|---:|---:|
+| contender | req/s | p50 (ms) | p99 (ms) | server CPU (µs/req) | requests |
+|---|---:|---:|---:|---:|---:|
 ${row('hello', 'hello-world Worker (floor), same POST bodies')}
 ${row('hello-get', 'hello-world Worker, GET without a body (reference)')}
 ${row('verdict-cached', 'Verdict authorize, one repeated RS256 token (cache hits)')}
@@ -839,6 +855,8 @@ ${row('express-cached', 'Express + jsonwebtoken, repeated token')}
 ${row('cerbos-mixed-pool', 'Cerbos PDP (auxData JWT, GOMAXPROCS=1), same 4,000 tokens')}
 ${row('cerbos-cached', 'Cerbos PDP, repeated token')}
 
+Server CPU per request is the user + system time of the serving process over the run divided by the requests it answered (from \`/proc\`; median over rounds). The load generator shares this 2-core machine, so req/s partly measures autocannon; CPU per request is the server's own cost. For Miniflare it counts everything in that workerd process, including the local KV, D1 and queue simulators. On this measure: hello-world ${cpu('hello')} µs, Verdict with a cached token and audit off ${cpu('verdict-cached-audit-off')} µs (the difference is Verdict's own work), with audit on ${cpu('verdict-cached')} µs (the difference is the local queue broker, the consumer and its D1 writes, all simulated in the same process); on the peer workload Verdict (audit off) ${cpu('verdict-mixed-pool-audit-off')} µs, Express + jsonwebtoken ${cpu('express-mixed-pool')} µs, Cerbos ${cpu('cerbos-mixed-pool')} µs.
+
 Token pools cycle: a pool smaller than the number of requests in a run is partly served from Verdict's verified-token cache (held ≤ 60 s and never past \`exp\`); the request counts above show how many times each pool was traversed.
 Verdict does more per request than the peers: it audits every decision (queue + D1), explains denials, and checks policies per workspace.
 Locally, Miniflare simulates the audit queue's broker (and runs its consumer) as JavaScript in the same single-threaded workerd process as the Worker, so each \`send\` takes CPU from the request thread; on Cloudflare the broker is a remote service. The audit-off row isolates that cost.
@@ -852,7 +870,7 @@ Reproduce with \`npm run bench -- --only verdict-cached-audit-off,verdict-cached
 - **Audit on.** The whole gap between audit on and off is the local queue. With the consumer detached (producer only) throughput is the same as with it, so it is the send itself: Miniflare simulates the queue broker as a Durable Object written in JavaScript (zod validation, buffering) on the same workerd thread as the Worker; in our own isolate \`sendAudit\` is ~18 % of samples. On Cloudflare the broker is a remote service. Batching sends across requests in the isolate would amortise it, but module state must never hold per-request data (an evicted isolate would lose those events), so each decision still sends its own message.
 - **Router and validation.** Hono's dispatch plus the zod-openapi validator (zod cannot compile its parsers without \`new Function\`, which Workers forbid) cost more than the decision. \`POST …/authorize\` is now answered before the router for plain, well-formed requests (src/http/hot-authorize.ts); anything else falls through to the Hono route, and a differential test holds both to identical answers. Effect on this machine: cached authorize with audit off went from ~3,500 req/s (0.35× a hello-world at ~10,000 in the same session) to 4,000–5,300 req/s across later sessions; hello-world itself swings between ~8,000 and ~12,000 req/s from session to session here, so the ratio in full runs has ranged 0.36–0.6×.
 - **Body read.** The body was read chunk by chunk to enforce the 64 KB limit; under an honest \`Content-Length\` it is now read in one call (the size is re-checked after reading, so a lying header still ends in 413).
-- **What remains** on the cached path, per request: building the \`Response\` (~6 µs measured in workerd), the SHA-256 of the token for the verified-token cache key (~3 µs; a non-cryptographic hash would let a forged token collide with a cached one, so it stays), JSON parse/stringify (~3 µs), and workerd's own per-request work for a larger isolate (\`(program)\`, GC). Distinct-token pools add the signature verification itself (\`verify\`: 8 % of samples on the RS256 pool).
+- **What remains** on the cached path. The floor itself is not small here: hello-world costs workerd ~100–130 µs of CPU per request (server CPU column), of which its profile (\`--only hello --profile\`) shows ~60 % outside JavaScript (\`(idle)\`, \`(program)\`: HTTP parsing and I/O) and the rest in constructing the \`Response\`, reading the body and GC. Verdict's cached path adds about as much again, spread thin: building a \`Response\` with three headers instead of one, JSON parse of a ~1 KB body and stringify of the decision, the SHA-256 of the token for the verified-token cache key (kept: a non-cryptographic hash would let a forged token collide with a cached one, and raw tokens are not kept in memory), the decision and its explanation, the audit event, \`waitUntil\`, the decision id's randomness, GC. No single item is above ~10 % of samples, so there is no one fix left that would close the gap to 0.8×. Distinct-token pools add the signature verification itself (\`verify\`: 8 % of samples on the RS256 pool).
 
 ## 2. Engine (in-process, Node)
 
