@@ -18,7 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Miniflare } from 'miniflare';
-import { cpuSeconds, listenerPid } from './lib/cpu.mjs';
+import { cpuSeconds, listenerPid, quiet } from './lib/cpu.mjs';
 import { saveProfile, startProfile, summarize } from './lib/profile.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -579,10 +579,14 @@ const runs = Object.fromEntries(scenarios.map((s) => [s.name, []]));
 for (let round = 1; round <= ROUNDS; round++) {
   for (const s of round % 2 ? scenarios : [...scenarios].reverse()) {
     const instance = [hello, verdict, verdictNoAudit].find((v) => s.url.startsWith(v.direct));
+    const waited = await quiet(servers.map(([, p]) => p).filter(Boolean));
+    if (waited > 1000) log(`  waited ${fmt(waited / 1000, 1)} s for the servers to go idle`);
     const stop = PROFILE && round === 1 && instance ? await startProfile(instance.inspectorPort) : null;
     const pid = serverPid(s.url);
     const cpuBefore = pid ? cpuSeconds(pid) : null;
     const r = load(s);
+    // Work deferred past the responses (the audit queue's backlog) belongs to these requests.
+    if (pid) await quiet([pid]);
     const cpuAfter = pid ? cpuSeconds(pid) : null;
     r.cpuUs = cpuBefore === null || cpuAfter === null ? undefined : ((cpuAfter - cpuBefore) * 1e6) / r.total;
     runs[s.name].push(r);
@@ -620,12 +624,14 @@ const half = Math.floor(results.http.hello.rps / 2);
 const helloHalf = [];
 const verdictHalf = [];
 const verdictHalfNoAudit = [];
+const atHalf = async (name) => {
+  await quiet(servers.map(([, p]) => p).filter(Boolean));
+  return load({ ...scenarios.find((x) => x.name === name), rate: half }).p99;
+};
 for (let round = 1; round <= ROUNDS; round++) {
-  helloHalf.push(load({ ...scenarios.find((x) => x.name === 'hello'), rate: half }).p99);
-  verdictHalf.push(load({ ...scenarios.find((x) => x.name === 'verdict-cached'), rate: half }).p99);
-  verdictHalfNoAudit.push(
-    load({ ...scenarios.find((x) => x.name === 'verdict-cached-audit-off'), rate: half }).p99,
-  );
+  helloHalf.push(await atHalf('hello'));
+  verdictHalf.push(await atHalf('verdict-cached'));
+  verdictHalfNoAudit.push(await atHalf('verdict-cached-audit-off'));
 }
 results.halfLoad = {
   rate: half,
@@ -855,7 +861,7 @@ ${row('express-cached', 'Express + jsonwebtoken, repeated token')}
 ${row('cerbos-mixed-pool', 'Cerbos PDP (auxData JWT, GOMAXPROCS=1), same 4,000 tokens')}
 ${row('cerbos-cached', 'Cerbos PDP, repeated token')}
 
-Server CPU per request is the user + system time of the serving process over the run divided by the requests it answered (from \`/proc\`; median over rounds). The load generator shares this 2-core machine, so req/s partly measures autocannon; CPU per request is the server's own cost. For Miniflare it counts everything in that workerd process, including the local KV, D1 and queue simulators. On this measure: hello-world ${cpu('hello')} µs, Verdict with a cached token and audit off ${cpu('verdict-cached-audit-off')} µs (the difference is Verdict's own work), with audit on ${cpu('verdict-cached')} µs (the difference is the local queue broker, the consumer and its D1 writes, all simulated in the same process); on the peer workload Verdict (audit off) ${cpu('verdict-mixed-pool-audit-off')} µs, Express + jsonwebtoken ${cpu('express-mixed-pool')} µs, Cerbos ${cpu('cerbos-mixed-pool')} µs.
+Server CPU per request is the user + system time of the serving process over the run, and until it is idle again afterwards (an audit-on Worker drains its queue backlog after the last response), divided by the requests it answered (from \`/proc\`; median over rounds). The load generator shares this 2-core machine, so req/s partly measures autocannon; CPU per request is the server's own cost. For Miniflare it counts everything in that workerd process, including the local KV, D1 and queue simulators. On this measure: hello-world ${cpu('hello')} µs, Verdict with a cached token and audit off ${cpu('verdict-cached-audit-off')} µs (the difference is Verdict's own work), with audit on ${cpu('verdict-cached')} µs (the difference is the local queue broker, the consumer and its D1 writes, all simulated in the same process); on the peer workload Verdict (audit off) ${cpu('verdict-mixed-pool-audit-off')} µs, Express + jsonwebtoken ${cpu('express-mixed-pool')} µs, Cerbos ${cpu('cerbos-mixed-pool')} µs.
 
 Token pools cycle: a pool smaller than the number of requests in a run is partly served from Verdict's verified-token cache (held ≤ 60 s and never past \`exp\`); the request counts above show how many times each pool was traversed.
 Verdict does more per request than the peers: it audits every decision (queue + D1), explains denials, and checks policies per workspace.

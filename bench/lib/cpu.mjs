@@ -50,3 +50,22 @@ export function cpuSeconds(pid) {
     return null;
   }
 }
+
+/**
+ * Waits until none of `pids` uses more than `idleShare` of a core (an audit-on Worker
+ * drains its queue backlog after a run, which would take CPU from the next contender).
+ * Resolves to the milliseconds waited (at most `maxMs`).
+ */
+export async function quiet(pids, { maxMs = 20_000, stepMs = 250, idleShare = 0.05 } = {}) {
+  const started = Date.now();
+  const live = pids.filter((pid) => cpuSeconds(pid) !== null);
+  let before = live.map(cpuSeconds);
+  while (Date.now() - started < maxMs) {
+    await new Promise((r) => setTimeout(r, stepMs));
+    const now = live.map(cpuSeconds);
+    const busiest = Math.max(0, ...now.map((c, i) => (c - before[i]) / (stepMs / 1000)));
+    if (busiest <= idleShare) break;
+    before = now;
+  }
+  return Date.now() - started;
+}
