@@ -10,7 +10,7 @@
 // --only a,b (just these HTTP scenarios, nothing else, no BENCHMARKS.md), --profile (with --only:
 // a CPU profile of the Worker (hello-world's or Verdict's) during each scenario's first round, in bench/.out)
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash, createPrivateKey, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, totalmem } from 'node:os';
@@ -121,11 +121,7 @@ function makeIdp() {
     const data = `${header}.${payload}`;
     const sig =
       alg === 'RS256'
-        ? nodeSign(
-            'sha256',
-            Buffer.from(data),
-            createPrivateKey(rsa.privateKey.export({ format: 'pem', type: 'pkcs8' })),
-          )
+        ? nodeSign('sha256', Buffer.from(data), rsa.privateKey)
         : nodeSign('sha256', Buffer.from(data), { key: ec.privateKey, dsaEncoding: 'ieee-p1363' });
     return `${data}.${b64url(sig)}`;
   };
@@ -394,8 +390,10 @@ await seedVerdict(verdictNoAudit.url, issuer);
 
 log('tokens: minting the pools');
 const cached = idp.mint('RS256', { sub: 'alice', role: 'employee', approval_limit: '1000' });
-const RS_POOL = QUICK ? 2000 : 20000;
-const ES_POOL = QUICK ? 4000 : 30000;
+// --only without a pool scenario mints just enough tokens for the decision check.
+const pools = !ONLY || ONLY.some((name) => name.includes('pool'));
+const RS_POOL = !pools ? 10 : QUICK ? 2000 : 20000;
+const ES_POOL = !pools ? 10 : QUICK ? 4000 : 30000;
 const rsTokens = Array.from({ length: RS_POOL }, (_, i) =>
   idp.mint('RS256', { sub: `rs-${i}`, role: i % 5 ? 'employee' : 'manager', approval_limit: '1000' }),
 );
@@ -876,7 +874,7 @@ Reproduce with \`npm run bench -- --only verdict-cached-audit-off,verdict-cached
 - **Audit on.** The whole gap between audit on and off is the local queue. With the consumer detached (producer only) throughput is the same as with it, so it is the send itself: Miniflare simulates the queue broker as a Durable Object written in JavaScript (zod validation, buffering) on the same workerd thread as the Worker. Server CPU per request (section 1) shows the size of it: audit on costs that process about three to four times the CPU of audit off. In our own isolate's profile, sending is ~17 % of samples (\`sendBatch\`'s serialisation and subrequest; a single \`send\` for one event measured no different) and the consumer's batched D1 insert ~6 %; the rest is outside our isolate, in the simulated broker and D1. On Cloudflare the broker is a remote service. Batching sends across requests in the isolate would amortise it, but module state must never hold per-request data (an evicted isolate would lose those events), so each decision still sends its own message.
 - **Router and validation.** Hono's dispatch plus the zod-openapi validator (zod cannot compile its parsers without \`new Function\`, which Workers forbid) cost more than the decision. \`POST …/authorize\` is now answered before the router for plain, well-formed requests (src/http/hot-authorize.ts); anything else falls through to the Hono route, and a differential test holds both to identical answers. Effect on this machine: cached authorize with audit off went from ~3,500 req/s (0.35× a hello-world at ~10,000 in the same session) to 4,000–5,300 req/s across later sessions; hello-world itself swings between ~8,000 and ~12,000 req/s from session to session here, so the ratio in full runs has ranged 0.36–0.6×.
 - **Body read.** The body was read chunk by chunk to enforce the 64 KB limit; under an honest \`Content-Length\` it is now read in one call (the size is re-checked after reading, so a lying header still ends in 413).
-- **What remains** on the cached path. The floor itself is not small here: hello-world costs workerd ~100–130 µs of CPU per request (server CPU column), of which its profile (\`--only hello --profile\`) shows ~60 % outside JavaScript (\`(idle)\`, \`(program)\`: HTTP parsing and I/O) and the rest in constructing the \`Response\`, reading the body and GC. Verdict's cached path adds about as much again, spread thin: building a \`Response\` with three headers instead of one, JSON parse of a ~1 KB body and stringify of the decision, the SHA-256 of the token for the verified-token cache key (kept: a non-cryptographic hash would let a forged token collide with a cached one, and raw tokens are not kept in memory), the decision and its explanation, the audit event, \`waitUntil\`, the decision id's randomness, GC. No single item is above ~10 % of samples, so there is no one fix left that would close the gap to 0.8×. Distinct-token pools add the signature verification itself (\`verify\`: 8 % of samples on the RS256 pool).
+- **What remains** on the cached path. The floor itself is not small here: hello-world costs workerd ~100–130 µs of CPU per request (server CPU column), of which its profile (\`--only hello --profile\`) shows ~60 % outside JavaScript (\`(idle)\`, \`(program)\`: HTTP parsing and I/O) and the rest in constructing the \`Response\`, reading the body and GC. Verdict's cached path adds about as much again, spread thin: building a \`Response\` with three headers instead of one, JSON parse of a ~1 KB body and stringify of the decision, the SHA-256 of the token for the verified-token cache key (kept: a non-cryptographic hash would let a forged token collide with a cached one, and raw tokens are not kept in memory), the decision and its explanation, the audit event, \`waitUntil\`, the decision id's randomness, GC. No single item is above ~10 % of samples, so there is no one fix left that would close the gap to 0.8×. A bisection with temporary builds (server CPU per request, medians of 5 rounds, hello-world ~120 µs in the same runs): answering right after reading and parsing the body costs ~140 µs; adding \`authorize()\` (snapshot, cached identity, revocation check, decision with its explanation, audit event) brings it to ~220 µs; the response JSON and \`waitUntil\` add little on top; dropping the SHA-256 cache key made no difference measurable through the noise (±30 µs). Distinct-token pools add the signature verification itself (\`verify\`: 8 % of samples on the RS256 pool).
 
 ## 2. Engine (in-process, Node)
 
