@@ -9,7 +9,7 @@ import { redactContext } from '../audit/event';
 import { flag } from '../env';
 import { DEV_IDP_JWKS, devIdpJwks } from '../identity/dev-idp';
 import { fetchJson } from '../identity/fetch-json';
-import type { KeyDeps } from '../identity/jwks-cache';
+import { type KeyDeps, keySetId } from '../identity/jwks-cache';
 import { TokenError } from '../identity/reasons';
 import { type VerifiedIdentity, verifyToken } from '../identity/verify-token';
 import { badRequest, notFound, unavailable, VerdictError } from '../lib/errors';
@@ -56,7 +56,8 @@ export const MAX_CONTEXT_DEPTH = 8;
 /**
  * Verified tokens, keyed by workspace, snapshot version and the token's SHA-256.
  * Held until the token's exp or 60 s, whichever is sooner; a provider or policy change
- * bumps the snapshot version, so no entry outlives a key-set or provider change.
+ * bumps the snapshot version, and an entry is used only while this isolate still holds
+ * the key set that verified it, so none outlives a provider or key-set change.
  */
 const verified = new Lru<string, VerifiedIdentity>(10_000);
 const VERIFIED_TTL_MS = 60_000;
@@ -106,7 +107,7 @@ async function identify(
 ): Promise<VerifiedIdentity> {
   const cacheKey = `${ws}\u0000${snapshot.version}\u0000${await sha256Hex(token)}`;
   const hit = verified.get(cacheKey, now);
-  if (hit) return hit;
+  if (hit && (hit.keySet === null || keySetId(hit.keySet.uri) === hit.keySet.id)) return hit;
   const identity = await verifyToken(token, snapshot.providers, keyDeps(env), now);
   verified.set(cacheKey, identity, Math.min(identity.exp * 1000, now + VERIFIED_TTL_MS));
   return identity;

@@ -15,6 +15,8 @@
  * - If the IdP is down, the last known keys keep serving (isolate, else KV). With no
  *   keys at all the answer is `jwks_unavailable` (503), never an Allow.
  * Keys are never fetched from a URL found in a token (jku, x5u) nor taken from it (jwk, x5c).
+ * Each distinct key set an isolate loads gets a new id; a verification is valid only
+ * while its URI's current key set still has that id (see keySetId).
  */
 import type { CryptoKey } from 'jose';
 import { Lru } from '../lib/lru';
@@ -30,6 +32,8 @@ export type KeyFetcher = (uri: string) => Promise<FetchResult>;
 export type KeyDeps = { CACHE: KVNamespace; fetchKeys: KeyFetcher };
 
 type Entry = {
+  /** This isolate's id for the key set; kept when a refetch returns the same keys. */
+  id: number;
   keys: PublishedKey[];
   fetchedAt: number;
   freshMs: number;
@@ -41,6 +45,12 @@ type Entry = {
 type Stored = { keys: PublishedKey[]; fetchedAt: number; freshMs: number };
 
 const entries = new Lru<string, Entry>(256);
+let lastKeySetId = 0;
+
+/** The id of the key set this isolate currently holds for `uri`, if any. */
+export function keySetId(uri: string): number | undefined {
+  return entries.get(uri)?.id;
+}
 
 function parse(format: 'jwks' | 'x509', json: unknown): PublishedKey[] {
   return format === 'x509' ? parseX509Map(json) : parseJwks(json);
@@ -65,6 +75,7 @@ async function fetchIntoEntry(
       : Math.min(Math.max(res.maxAgeSec * 1000, 60_000), 86_400_000);
   const unchanged = prev !== undefined && sameKeys(prev.keys, keys);
   const entry: Entry = {
+    id: unchanged ? prev.id : ++lastKeySetId,
     keys,
     fetchedAt: now,
     freshMs,
@@ -104,6 +115,7 @@ async function loadEntry(deps: KeyDeps, uri: string, format: 'jwks' | 'x509', no
     const stored = await deps.CACHE.get<Stored>(kvKeys.jwks(uri), 'json').catch(() => null);
     if (stored && Array.isArray(stored.keys) && stored.keys.length > 0) {
       entry = {
+        id: ++lastKeySetId,
         keys: stored.keys,
         fetchedAt: stored.fetchedAt,
         freshMs: stored.freshMs,
@@ -137,7 +149,7 @@ function pick(entry: Entry, alg: string, kid: string | undefined): PublishedKey 
 }
 
 /**
- * The verification key for (alg, kid) from the provider's own key set.
+ * The verification key for (alg, kid) from the provider's own key set, and that set's id.
  * Throws TokenError: unknown_kid, key_ambiguous, jwks_unavailable.
  */
 export async function resolveKey(
@@ -147,7 +159,7 @@ export async function resolveKey(
   alg: string,
   kid: string | undefined,
   now: number,
-): Promise<CryptoKey> {
+): Promise<{ key: CryptoKey; keySetId: number }> {
   let entry = await loadEntry(deps, uri, format, now);
   let key = pick(entry, alg, kid);
   if (key === undefined && now - entry.lastRefetch >= REFETCH_COOLDOWN_MS) {
@@ -166,7 +178,7 @@ export async function resolveKey(
     imported.catch(() => entry.imported.delete(cacheKey));
   }
   try {
-    return await imported;
+    return { key: await imported, keySetId: entry.id };
   } catch {
     throw new TokenError('signature_invalid', 'The provider’s key for this token cannot be used');
   }

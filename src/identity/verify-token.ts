@@ -28,6 +28,8 @@ export type VerifiedIdentity = {
   jti: string | undefined;
   /** What policies see: ext_* plus sub, issuer, provider. */
   attributes: Record<string, unknown>;
+  /** The key set that verified the token (null for a provider's HMAC secret). */
+  keySet: { uri: string; id: number } | null;
 };
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
@@ -118,13 +120,16 @@ export async function verifyToken(
     fail('alg_not_allowed', `This provider accepts ${allowedAlgorithms(provider).join(', ')}`);
   }
 
-  let key: Awaited<ReturnType<typeof resolveKey>> | Uint8Array;
+  let key: CryptoKey | Uint8Array;
+  let keySet: VerifiedIdentity['keySet'] = null;
   if (alg.startsWith('HS')) {
     if (!provider.hsSecret) fail('alg_not_allowed', 'HMAC tokens need a configured secret');
     key = new TextEncoder().encode(provider.hsSecret);
   } else {
     if (!provider.resolvedJwksUri) fail('jwks_unavailable', 'The provider has no key source');
-    key = await resolveKey(deps, provider.resolvedJwksUri, provider.keyFormat, alg, kid, now);
+    const resolved = await resolveKey(deps, provider.resolvedJwksUri, provider.keyFormat, alg, kid, now);
+    key = resolved.key;
+    keySet = { uri: provider.resolvedJwksUri, id: resolved.keySetId };
   }
 
   let payload: Record<string, unknown>;
@@ -163,5 +168,6 @@ export async function verifyToken(
     exp,
     jti: typeof payload.jti === 'string' ? payload.jti : undefined,
     attributes: { ...mapped.attributes, sub, issuer: provider.issuer, provider: provider.name },
+    keySet,
   };
 }

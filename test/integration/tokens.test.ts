@@ -2,6 +2,7 @@
 // Every refusal case has a positive twin in the same group, so "deny everything" fails.
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { authorize } from '../../src/decision/authorize';
 import { kvKeys } from '../../src/storage/kv-keys';
 import wycheproof from '../fixtures/wycheproof/json_web_signature_test.json';
 import { call, createWorkspace, json } from '../helpers/api';
@@ -311,6 +312,25 @@ describe('keys', () => {
     );
     for (const t of tokens) await authorizeWith(w.ws, t);
     expect((await hits(w.idp)).jwks).toBeLessThanOrEqual(1);
+  });
+
+  it('a cached verification does not outlive its key set: a rotated-out key stops working at once', async () => {
+    const w = await world();
+    const check = [{ resource: 'orders', action: 'approve' }];
+    const t0 = Date.now();
+    const old = await sign(w.idp, w.claims());
+    expect((await authorize(env, w.ws, old, check, {}, t0)).ok).toBe(true);
+    // Cached: still fine a second later.
+    expect((await authorize(env, w.ws, old, check, {}, t0 + 1000)).ok).toBe(true);
+    // The IdP rotates: "rs" is withdrawn. A token under the new kid, past the refetch
+    // cooldown, makes this isolate load the new key set.
+    await control(w.idp, { addKey: 'next:RS256:rotated-2', publish: ['next', 'es'] });
+    const fresh = await sign(w.idp, w.claims(), { key: 'next' });
+    expect((await authorize(env, w.ws, fresh, check, {}, t0 + 31_000)).ok).toBe(true);
+    // The old token's cached verification belonged to the previous key set.
+    const after = await authorize(env, w.ws, old, check, {}, t0 + 32_000);
+    expect(after.ok).toBe(false);
+    if (!after.ok) expect(after.error.reason).toBe('unknown_kid');
   });
 
   it('a key replaced under the same kid is refused, never confused, and causes no refetch storm', async () => {
