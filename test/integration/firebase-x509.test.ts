@@ -11,16 +11,16 @@ import { type Provider, ProviderInputSchema } from '../../src/identity/provider-
 import { TokenError } from '../../src/identity/reasons';
 import { verifyToken } from '../../src/identity/verify-token';
 import { FIREBASE_TEST_CERT, FIREBASE_TEST_KID, FIREBASE_TEST_PKCS8 } from '../fixtures/firebase-x509';
-import { control, issuerUrl } from '../helpers/idp';
+import { control, hits, issuerUrl } from '../helpers/idp';
 
 const PROJECT = 'verdict-demo-project';
 const ISSUER = `https://securetoken.google.com/${PROJECT}`;
 const deps: KeyDeps = { CACHE: env.CACHE, fetchKeys: (uri) => fetchJson(uri) };
 
 let seq = 0;
-async function firebaseProvider(): Promise<Provider> {
+async function firebaseProvider(serve: { maxAgeSec?: number } = {}): Promise<Provider> {
   const name = `fb${++seq}x${Math.floor(Math.random() * 1e9)}`;
-  await control(name, { rawJwks: { [FIREBASE_TEST_KID]: FIREBASE_TEST_CERT } });
+  await control(name, { rawJwks: { [FIREBASE_TEST_KID]: FIREBASE_TEST_CERT }, ...serve });
   const input = ProviderInputSchema.parse({
     name: 'firebase',
     type: 'firebase',
@@ -65,6 +65,22 @@ describe('Firebase: keys published as X.509 certificates', () => {
     const identity = await verifyToken(await token(signer), [provider], deps, Date.now());
     expect(identity.sub).toBe('firebase-user-1');
     expect(identity.attributes.ext_sign_in).toBe('password');
+  });
+
+  it('honours the certificates’ Cache-Control max-age', async () => {
+    // Google sends max-age of a few hours; here 120 s against the 10 min default.
+    const provider = await firebaseProvider({ maxAgeSec: 120 });
+    const uri = provider.resolvedJwksUri as string;
+    const name = uri.split('/i/')[1]?.split('/')[0] as string;
+    const signer = await importPKCS8(FIREBASE_TEST_PKCS8, 'RS256');
+    const t0 = Date.now();
+    await verifyToken(await token(signer), [provider], deps, t0);
+    await control(name, { resetHits: true });
+    // Within max-age: no refetch. Past it: one.
+    await verifyToken(await token(signer, { claims: { jti: 'a' } }), [provider], deps, t0 + 100_000);
+    expect((await hits(name)).jwks).toBe(0);
+    await verifyToken(await token(signer, { claims: { jti: 'b' } }), [provider], deps, t0 + 121_000);
+    expect((await hits(name)).jwks).toBe(1);
   });
 
   it('refuses the same kid signed by another key, an unknown kid, and another algorithm', async () => {
