@@ -817,6 +817,12 @@ const cerbosRatioNoAudit = ratio(h['verdict-mixed-pool-audit-off']?.rps, h['cerb
 const expressRatioNoAudit = ratio(h['verdict-mixed-pool-audit-off']?.rps, h['express-mixed-pool']?.rps);
 const auditRatio = ratio(h['verdict-cached']?.rps, h['verdict-cached-audit-off']?.rps);
 const p99Delta = results.halfLoad.verdictP99 - results.halfLoad.helloP99;
+const p99DeltaNoAudit = results.halfLoad.verdictNoAuditP99 - results.halfLoad.helloP99;
+// Offered more than its own peak, a contender queues (or autocannon sends less): no valid p99.
+const halfTarget = (label, delta, name) =>
+  (h[name]?.rps ?? 0) < results.halfLoad.rate
+    ? `| ${label} | ${fmt(delta, 1)} ms (offered rate above this contender's peak of ${fmt(h[name]?.rps)} req/s: not a valid measurement) | ≤ 1 ms | **missed** |`
+    : target(label, `${fmt(delta, 1)} ms`, '≤ 1 ms', delta <= 1);
 const gzKb = results.bundles.verdict.gz / 1024;
 
 const md = `# Benchmarks
@@ -833,7 +839,8 @@ ${target('Cached-token authorize ÷ hello-world throughput', `${fmt(cachedRatio,
 ${target('Distinct RS256 tokens ÷ hello-world throughput', `${fmt(rsRatio, 2)}×`, '≥ 0.3×', rsRatio >= 0.3)}
 ${target('Cached-token authorize, audit off ÷ hello-world', `${fmt(cachedRatioNoAudit, 2)}×`, '≥ 0.8×', cachedRatioNoAudit >= 0.8)}
 ${target('Distinct RS256 tokens, audit off ÷ hello-world', `${fmt(rsRatioNoAudit, 2)}×`, '≥ 0.3×', rsRatioNoAudit >= 0.3)}
-${target('p99 at half of hello-world peak (Verdict − hello)', `${fmt(p99Delta, 1)} ms`, '≤ 1 ms', p99Delta <= 1)}
+${halfTarget('p99 at half of hello-world peak (Verdict − hello)', p99Delta, 'verdict-cached')}
+${halfTarget('p99 at half of hello-world peak, audit off (Verdict − hello)', p99DeltaNoAudit, 'verdict-cached-audit-off')}
 ${target('Verdict ÷ Cerbos PDP (same requests)', `${fmt(cerbosRatio, 2)}×`, '≥ 2×', cerbosRatio >= 2)}
 ${target('Verdict ÷ Express + jsonwebtoken (same requests)', `${fmt(expressRatio, 2)}×`, '≥ 1.5×', expressRatio >= 1.5)}
 ${target('Verdict (audit off, like the peers) ÷ Cerbos PDP', `${fmt(cerbosRatioNoAudit, 2)}×`, '≥ 2×', cerbosRatioNoAudit >= 2)}
