@@ -462,108 +462,54 @@ for (const [i, token] of sample.entries()) {
 }
 
 const post = { 'content-type': 'application/json' };
+// Every contender gets the same requests: the cached token, the RS256 and ES256 pools,
+// and the peer workload mixing 2,000 of each (amounts alternate Allow and Deny).
+const mixed = (body) =>
+  rsTokens
+    .slice(0, 2000)
+    .flatMap((t, i) => [body(t, amounts[i % 2], i), body(esTokens[i], amounts[(i + 1) % 2], i)]);
+const bodies = {
+  cached: amounts.map((a) => verdictBody(cached, a)),
+  rs: rsTokens.map((t, i) => verdictBody(t, amounts[i % 2])),
+  es: esTokens.map((t, i) => verdictBody(t, amounts[i % 2])),
+  mixed: mixed(verdictBody),
+};
+const scenario = (name, url, requestBodies) => ({
+  name,
+  url,
+  method: 'POST',
+  headers: post,
+  bodies: requestBodies,
+});
+const authorizeAt = (instance) => `${instance.direct}/v1/workspaces/bench/authorize`;
 const scenarios = [
   // The floor receives the same POST bodies as Verdict (a body costs the transport too).
-  {
-    name: 'hello',
-    url: hello.direct,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    bodies: amounts.map((a) => verdictBody(cached, a)),
-  },
+  scenario('hello', hello.direct, bodies.cached),
   { name: 'hello-get', url: hello.direct, method: 'GET' },
-  {
-    name: 'verdict-cached',
-    url: `${verdict.direct}/v1/workspaces/bench/authorize`,
-    method: 'POST',
-    headers: post,
-    bodies: amounts.map((a) => verdictBody(cached, a)),
-  },
-  {
-    name: 'verdict-cached-audit-off',
-    url: `${verdictNoAudit.direct}/v1/workspaces/bench/authorize`,
-    method: 'POST',
-    headers: post,
-    bodies: amounts.map((a) => verdictBody(cached, a)),
-  },
-  {
-    name: 'verdict-rs256-pool',
-    url: `${verdict.direct}/v1/workspaces/bench/authorize`,
-    method: 'POST',
-    headers: post,
-    bodies: rsTokens.map((t, i) => verdictBody(t, amounts[i % 2])),
-  },
-  {
-    name: 'verdict-rs256-pool-audit-off',
-    url: `${verdictNoAudit.direct}/v1/workspaces/bench/authorize`,
-    method: 'POST',
-    headers: post,
-    bodies: rsTokens.map((t, i) => verdictBody(t, amounts[i % 2])),
-  },
-  {
-    name: 'verdict-es256-pool',
-    url: `${verdict.direct}/v1/workspaces/bench/authorize`,
-    method: 'POST',
-    headers: post,
-    bodies: esTokens.map((t, i) => verdictBody(t, amounts[i % 2])),
-  },
-  {
-    name: 'verdict-mixed-pool',
-    url: `${verdict.direct}/v1/workspaces/bench/authorize`,
-    method: 'POST',
-    headers: post,
-    bodies: rsTokens
-      .slice(0, 2000)
-      .flatMap((t, i) => [verdictBody(t, amounts[i % 2]), verdictBody(esTokens[i], amounts[(i + 1) % 2])]),
-  },
-  {
-    name: 'verdict-mixed-pool-audit-off',
-    url: `${verdictNoAudit.direct}/v1/workspaces/bench/authorize`,
-    method: 'POST',
-    headers: post,
-    bodies: rsTokens
-      .slice(0, 2000)
-      .flatMap((t, i) => [verdictBody(t, amounts[i % 2]), verdictBody(esTokens[i], amounts[(i + 1) % 2])]),
-  },
+  scenario('verdict-cached', authorizeAt(verdict), bodies.cached),
+  scenario('verdict-cached-audit-off', authorizeAt(verdictNoAudit), bodies.cached),
+  scenario('verdict-rs256-pool', authorizeAt(verdict), bodies.rs),
+  scenario('verdict-rs256-pool-audit-off', authorizeAt(verdictNoAudit), bodies.rs),
+  scenario('verdict-es256-pool', authorizeAt(verdict), bodies.es),
+  scenario('verdict-mixed-pool', authorizeAt(verdict), bodies.mixed),
+  scenario('verdict-mixed-pool-audit-off', authorizeAt(verdictNoAudit), bodies.mixed),
 ];
 if (peers.express) {
-  scenarios.push({
-    name: 'express-mixed-pool',
-    url: `${peers.express.url}/authorize`,
-    method: 'POST',
-    headers: post,
-    bodies: rsTokens
-      .slice(0, 2000)
-      .flatMap((t, i) => [verdictBody(t, amounts[i % 2]), verdictBody(esTokens[i], amounts[(i + 1) % 2])]),
-  });
-  scenarios.push({
-    name: 'express-cached',
-    url: `${peers.express.url}/authorize`,
-    method: 'POST',
-    headers: post,
-    bodies: amounts.map((a) => verdictBody(cached, a)),
-  });
+  scenarios.push(
+    scenario('express-mixed-pool', `${peers.express.url}/authorize`, bodies.mixed),
+    scenario('express-cached', `${peers.express.url}/authorize`, bodies.cached),
+  );
 }
 if (peers.cerbos) {
-  scenarios.push({
-    name: 'cerbos-mixed-pool',
-    url: `${peers.cerbos.url}/api/check/resources`,
-    method: 'POST',
-    headers: post,
-    bodies: rsTokens
-      .slice(0, 2000)
-      .flatMap((t, i) => [
-        cerbosBody(t, amounts[i % 2], i),
-        cerbosBody(esTokens[i], amounts[(i + 1) % 2], i),
-      ]),
-  });
-  scenarios.push({
-    name: 'cerbos-cached',
-    url: `${peers.cerbos.url}/api/check/resources`,
-    method: 'POST',
-    headers: post,
-    bodies: amounts.map((a, i) => cerbosBody(cached, a, i)),
-  });
+  const url = `${peers.cerbos.url}/api/check/resources`;
+  scenarios.push(
+    scenario('cerbos-mixed-pool', url, mixed(cerbosBody)),
+    scenario(
+      'cerbos-cached',
+      url,
+      amounts.map((a, i) => cerbosBody(cached, a, i)),
+    ),
+  );
 }
 
 if (ONLY) scenarios.splice(0, scenarios.length, ...scenarios.filter((x) => ONLY.includes(x.name)));
