@@ -13,15 +13,13 @@
 import { authorize, type Check } from '../decision/authorize';
 import { ensureDemo } from '../decision/demo';
 import { bearerFrom } from './middleware/auth';
-import { JSON_TYPE, MAX_BODY_BYTES } from './middleware/body-limit';
+import { honestLength, JSON_TYPE, MAX_BODY_BYTES } from './middleware/body-limit';
 import { requestIdFrom } from './middleware/request-id';
 import { errorResponse } from './problem';
-import { settleWith } from './routes/authorize';
+import { callerFrom, NAME_MAX, settleWith, TOKEN_MAX } from './routes/authorize';
 
 const PATH = /^\/v1\/workspaces\/([^/%]+)\/authorize$/;
 const KEYS = new Set(['token', 'resource', 'action', 'context']);
-const NAME_MAX = 128;
-const TOKEN_MAX = 16_384;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The workspace id when `url` is this route's, else null. */
@@ -63,11 +61,10 @@ export async function hotAuthorize(
   env: Env,
   ctx: ExecutionContext,
 ): Promise<Response | Request> {
-  const declared = request.headers.get('content-length');
+  const length = honestLength(request.headers);
   if (
-    declared === null ||
-    !/^\d{1,5}$/.test(declared) ||
-    Number(declared) > MAX_BODY_BYTES ||
+    length === null ||
+    length > MAX_BODY_BYTES ||
     !JSON_TYPE.test(request.headers.get('content-type') ?? '')
   ) {
     return request;
@@ -93,10 +90,7 @@ export async function hotAuthorize(
       ws,
       body.token ?? bearerFrom(request.headers.get('authorization')),
       [check],
-      {
-        ip: request.headers.get('cf-connecting-ip') ?? undefined,
-        userAgent: request.headers.get('user-agent') ?? undefined,
-      },
+      callerFrom(request.headers),
     );
     settleWith(env, ctx, outcome);
     return new Response(JSON.stringify({ data: outcome.decisions[0] }), {

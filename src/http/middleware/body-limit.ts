@@ -41,16 +41,24 @@ export async function readLimited(
 
 export const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
 
+/**
+ * The declared Content-Length when it is plain digits (the runtime then reads exactly
+ * that many bytes, so the body can be read in one call and re-checked), else null.
+ */
+export function honestLength(headers: Headers): number | null {
+  const declared = headers.get('content-length');
+  return declared !== null && /^\d+$/.test(declared) ? Number(declared) : null;
+}
+
 export function bodyLimit(max = MAX_BODY_BYTES): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const raw = c.req.raw;
     if (raw.method === 'GET' || raw.method === 'HEAD' || raw.body === null) return next();
     const declared = raw.headers.get('content-length');
     if (declared !== null && Number(declared) > max) throw tooLarge();
-    // With an honest small Content-Length the runtime reads exactly that many bytes in
-    // one call; the size is checked again after reading, so a lie still ends in 413.
+    // The size is checked again after reading, so a lying header still ends in 413.
     const bytes =
-      declared !== null && /^\d+$/.test(declared)
+      honestLength(raw.headers) !== null
         ? new Uint8Array(await raw.arrayBuffer())
         : await readLimited(raw.body, max);
     if (bytes.byteLength > max) throw tooLarge();

@@ -2,14 +2,18 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { sendAudit } from '../../audit/producer';
-import { type AuthorizeOutcome, authorize, type Check } from '../../decision/authorize';
+import { type AuthorizeOutcome, authorize, type Caller, type Check } from '../../decision/authorize';
 import { TokenError } from '../../identity/reasons';
 import type { VerifiedIdentity } from '../../identity/verify-token';
 import { bearerToken } from '../middleware/auth';
 import { dataOf, jsonBody, ProblemSchema, router, WorkspaceParam } from '../openapi';
 import type { AppEnv } from '../types';
 
-const Name = z.string().min(1).max(128);
+/** Limits of the authorize body, shared with the hot route (src/http/hot-authorize.ts). */
+export const NAME_MAX = 128;
+export const TOKEN_MAX = 16_384;
+
+const Name = z.string().min(1).max(NAME_MAX);
 const Context_ = z
   .record(z.string(), z.unknown())
   .optional()
@@ -29,13 +33,13 @@ export const CheckSchema = z
 const AuthorizeBody = CheckSchema.extend({
   token: z
     .string()
-    .max(16_384)
+    .max(TOKEN_MAX)
     .optional()
     .openapi({ description: 'The end-user JWT (or send it as Authorization: Bearer)' }),
 }).strict();
 
 const BatchBody = z
-  .object({ token: z.string().max(16_384).optional(), checks: z.array(CheckSchema).min(1).max(100) })
+  .object({ token: z.string().max(TOKEN_MAX).optional(), checks: z.array(CheckSchema).min(1).max(100) })
   .strict();
 
 export const DecisionSchema = z
@@ -68,8 +72,15 @@ const tokenErrors = {
 } as const;
 
 /** Caller facts for the audit trail and the `ip` attribute. */
-export function callerOf(c: Context<AppEnv>) {
-  return { ip: c.req.header('cf-connecting-ip'), userAgent: c.req.header('user-agent') };
+export function callerFrom(headers: Headers): Caller {
+  return {
+    ip: headers.get('cf-connecting-ip') ?? undefined,
+    userAgent: headers.get('user-agent') ?? undefined,
+  };
+}
+
+export function callerOf(c: Context<AppEnv>): Caller {
+  return callerFrom(c.req.raw.headers);
 }
 
 /** Schedules the audit events after the response, and turns a refused token into its 401/503. */
