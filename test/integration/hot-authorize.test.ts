@@ -6,7 +6,7 @@ import { env, exports } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app';
-import { hotRouteWorkspace, plainAuthorizeBody } from '../../src/http/hot-authorize';
+import { hotAuthorize, hotRouteWorkspace, plainAuthorizeBody } from '../../src/http/hot-authorize';
 import { employeeClaims, managerClaims, orderApprovalPolicy, seedClaimMappings } from '../fixtures/seed';
 import { BASE, call, createWorkspace } from '../helpers/api';
 import { registerIdp, sign } from '../helpers/idp';
@@ -18,10 +18,12 @@ let manager = '';
 
 type Sent = { body: string | Uint8Array<ArrayBuffer>; headers?: Record<string, string>; path?: string };
 
+/** As a client sends it: with the Content-Length a constructed Request does not carry. */
 function request({ body, headers, path }: Sent): Request {
+  const length = typeof body === 'string' ? new TextEncoder().encode(body).byteLength : body.byteLength;
   return new Request(`${BASE}${path ?? `/v1/workspaces/${ws}/authorize`}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', 'content-length': String(length), ...headers },
     body,
   });
 }
@@ -135,6 +137,12 @@ describe('the hot authorize route', () => {
       }
       const plain = (sent.headers?.['content-type'] ?? 'application/json') === 'application/json';
       expect(plain && plainAuthorizeBody(parsed) !== null).toBe(handled);
+      // The entry really takes (or leaves) the hot path: a Response, or the request handed on.
+      const direct = request(sent);
+      const ctx = createExecutionContext();
+      const taken = await hotAuthorize(direct, hotRouteWorkspace('POST', direct.url) ?? '', env, ctx);
+      await waitOnExecutionContext(ctx);
+      expect(taken instanceof Response).toBe(handled);
       const { hot, routed } = await bothPaths(sent);
       expect(hot).toEqual(routed);
       if (name === 'caller request id echoed') expect(hot.requestId).toBe('trace-123');
