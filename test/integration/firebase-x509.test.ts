@@ -18,7 +18,8 @@ const ISSUER = `https://securetoken.google.com/${PROJECT}`;
 const deps: KeyDeps = { CACHE: env.CACHE, fetchKeys: (uri) => fetchJson(uri) };
 
 let seq = 0;
-async function firebaseProvider(serve: { maxAgeSec?: number } = {}): Promise<Provider> {
+/** A Firebase provider whose certificates the fixture issuer `name` serves. */
+async function firebaseProvider(serve: { maxAgeSec?: number } = {}): Promise<Provider & { fixture: string }> {
   const name = `fb${++seq}x${Math.floor(Math.random() * 1e9)}`;
   await control(name, { rawJwks: { [FIREBASE_TEST_KID]: FIREBASE_TEST_CERT }, ...serve });
   const input = ProviderInputSchema.parse({
@@ -28,7 +29,13 @@ async function firebaseProvider(serve: { maxAgeSec?: number } = {}): Promise<Pro
     audiences: [PROJECT],
     claimMappings: [{ jwtPath: 'firebase.sign_in_provider', attribute: 'sign_in' }],
   });
-  return { ...input, id: `prov_${name}`, resolvedJwksUri: `${issuerUrl(name)}/jwks`, keyFormat: 'x509' };
+  return {
+    ...input,
+    id: `prov_${name}`,
+    resolvedJwksUri: `${issuerUrl(name)}/jwks`,
+    keyFormat: 'x509',
+    fixture: name,
+  };
 }
 
 async function token(
@@ -70,8 +77,7 @@ describe('Firebase: keys published as X.509 certificates', () => {
   it('honours the certificates’ Cache-Control max-age', async () => {
     // Google sends max-age of a few hours; here 120 s against the 10 min default.
     const provider = await firebaseProvider({ maxAgeSec: 120 });
-    const uri = provider.resolvedJwksUri as string;
-    const name = uri.split('/i/')[1]?.split('/')[0] as string;
+    const name = provider.fixture;
     const signer = await importPKCS8(FIREBASE_TEST_PKCS8, 'RS256');
     const t0 = Date.now();
     await verifyToken(await token(signer), [provider], deps, t0);
