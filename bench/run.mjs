@@ -7,7 +7,8 @@
 // to give the same decisions on the same requests.
 //
 // Options: --quick (shorter runs), --skip-peers (no Cerbos/Express), --rounds N, --seconds N,
-// --only a,b (just these HTTP scenarios, nothing else, no BENCHMARKS.md), --profile (with --only:
+// --only a,b (just these HTTP scenarios, and the cache tiers when "tiers" is named; nothing else,
+// no BENCHMARKS.md), --profile (with --only:
 // a CPU profile of the Worker (hello-world's or Verdict's) during each scenario's first round, in bench/.out)
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
@@ -20,6 +21,7 @@ import { gzipSync } from 'node:zlib';
 import { Miniflare } from 'miniflare';
 import { cpuSeconds, listenerPid, quiet } from './lib/cpu.mjs';
 import { saveProfile, startProfile, summarize } from './lib/profile.mjs';
+import { measureTiers } from './lib/tiers.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'bench/.out');
@@ -34,6 +36,7 @@ const QUICK = flag('--quick');
 const ROUNDS = option('--rounds', QUICK ? 1 : 3);
 const SECONDS = option('--seconds', QUICK ? 2 : 4);
 const CONNECTIONS = 16;
+const FLOOR_QUEUE_RATE = 2000;
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
 const PROFILE = Boolean(ONLY) && flag('--profile');
 const started = Date.now();
@@ -139,7 +142,7 @@ function makeIdp() {
 const ROOT_KEY = 'bench-root-key';
 async function startVerdict(scriptPath, extraBindings = {}, inspectorPort = undefined) {
   const t0 = performance.now();
-  const mf = new Miniflare({
+  const options = {
     scriptPath,
     modules: true,
     compatibilityDate: '2026-04-20',
@@ -166,7 +169,8 @@ async function startVerdict(scriptPath, extraBindings = {}, inspectorPort = unde
       POLICY_REVALIDATE_MS: '5000',
       ...extraBindings,
     },
-  });
+  };
+  const mf = new Miniflare(options);
   const url = (await mf.ready).toString().replace(/\/$/, '');
   const db = await mf.getD1Database('DB');
   for (const f of readdirSync(join(ROOT, 'migrations'))
@@ -178,10 +182,10 @@ async function startVerdict(scriptPath, extraBindings = {}, inspectorPort = unde
   }
   await firstOk(`${url}/healthz`);
   const direct = (await mf.unsafeGetDirectURL()).toString().replace(/\/$/, '');
-  return { mf, url, direct, inspectorPort, startupMs: performance.now() - t0 };
+  return { mf, options, url, direct, inspectorPort, startupMs: performance.now() - t0 };
 }
 
-async function startHello(scriptPath, inspectorPort = undefined) {
+async function startHello(scriptPath, inspectorPort = undefined, extraOptions = {}) {
   const t0 = performance.now();
   const mf = new Miniflare({
     scriptPath,
@@ -190,6 +194,7 @@ async function startHello(scriptPath, inspectorPort = undefined) {
     port: 0,
     unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
     ...(PROFILE ? { inspectorPort } : {}),
+    ...extraOptions,
   });
   const url = (await mf.ready).toString().replace(/\/$/, '');
   await firstOk(url);
@@ -370,30 +375,38 @@ function load(job) {
 }
 
 // ---------------------------------------------------------------- main
-const results = { micro: {}, bundles: null, startup: {}, http: {}, halfLoad: {}, audit: {} };
+const results = { micro: {}, bundles: null, startup: {}, http: {}, tiers: null, halfLoad: {}, audit: {} };
 const idp = makeIdp();
 const issuer = await idp.ready;
 results.micro = ONLY ? {} : micro();
 results.bundles = bundles();
 
-log('workerd: starting Verdict (audit on), Verdict (audit off) and hello-world');
+log('workerd: starting Verdict (audit on), Verdict (audit off), hello-world and the JSON floors');
 const hello = await startHello(results.bundles.hello.file, 9233);
+const floorScript = join(ROOT, 'bench/json-floor-worker.js');
+const jsonFloor = await startHello(floorScript, 9234);
+const jsonFloorQueue = await startHello(floorScript, 9235, {
+  queueProducers: { AUDIT_QUEUE: 'floor-audit' },
+  queueConsumers: { 'floor-audit': { maxBatchSize: 100, maxBatchTimeout: 5 } },
+});
+const workers = [hello, jsonFloor, jsonFloorQueue];
 const verdict = await startVerdict(results.bundles.verdict.file, {}, 9231);
 const verdictNoAudit = await startVerdict(
   results.bundles.verdict.file,
   { BENCH_DISABLE_AUDIT: 'true' },
   9232,
 );
+workers.push(verdict, verdictNoAudit);
 results.startup = { hello: hello.startupMs, verdict: verdict.startupMs };
-await seedVerdict(verdict.url, issuer);
+const verdictKey = await seedVerdict(verdict.url, issuer);
 await seedVerdict(verdictNoAudit.url, issuer);
 
 log('tokens: minting the pools');
 const cached = idp.mint('RS256', { sub: 'alice', role: 'employee', approval_limit: '1000' });
-// --only without a pool scenario mints just enough tokens for the decision check.
+// --only without a pool scenario mints just enough tokens for the decision check and the tiers.
 const pools = !ONLY || ONLY.some((name) => name.includes('pool'));
-const RS_POOL = !pools ? 10 : QUICK ? 2000 : 20000;
-const ES_POOL = !pools ? 10 : QUICK ? 4000 : 30000;
+const RS_POOL = !pools ? 310 : QUICK ? 2000 : 20000;
+const ES_POOL = !pools ? 310 : QUICK ? 4000 : 30000;
 const rsTokens = Array.from({ length: RS_POOL }, (_, i) =>
   idp.mint('RS256', { sub: `rs-${i}`, role: i % 5 ? 'employee' : 'manager', approval_limit: '1000' }),
 );
@@ -413,6 +426,7 @@ if (!flag('--skip-peers')) {
 }
 
 log('check: every contender gives the same decisions on the same requests');
+let checkedRequests = 0;
 const sample = [...rsTokens.slice(0, 10), ...esTokens.slice(0, 10)];
 for (const [i, token] of sample.entries()) {
   for (const amount of amounts) {
@@ -425,6 +439,7 @@ for (const [i, token] of sample.entries()) {
         })
       ).json()
     ).data.allowed;
+    checkedRequests++;
     const v2 = (
       await (
         await fetch(`${verdictNoAudit.direct}/v1/workspaces/bench/authorize`, {
@@ -486,7 +501,12 @@ const scenarios = [
   // The floor receives the same POST bodies as Verdict (a body costs the transport too).
   scenario('hello', hello.direct, bodies.cached),
   { name: 'hello-get', url: hello.direct, method: 'GET' },
+  scenario('json-floor', jsonFloor.direct, bodies.cached),
+  // Miniflare's local broker keeps a timer per message and refuses sends past 10,000 of
+  // them, which a floor this fast outruns: offered a fixed rate, read for its CPU per request.
+  { ...scenario('json-floor-queue', jsonFloorQueue.direct, bodies.cached), rate: FLOOR_QUEUE_RATE },
   scenario('verdict-cached', authorizeAt(verdict), bodies.cached),
+  { ...scenario('verdict-cached-fixed', authorizeAt(verdict), bodies.cached), rate: FLOOR_QUEUE_RATE },
   scenario('verdict-cached-audit-off', authorizeAt(verdictNoAudit), bodies.cached),
   scenario('verdict-rs256-pool', authorizeAt(verdict), bodies.rs),
   scenario('verdict-rs256-pool-audit-off', authorizeAt(verdictNoAudit), bodies.rs),
@@ -515,14 +535,14 @@ if (peers.cerbos) {
 if (ONLY) scenarios.splice(0, scenarios.length, ...scenarios.filter((x) => ONLY.includes(x.name)));
 // The process that serves each URL, for its CPU time per request.
 const servers = [
-  ...[hello, verdict, verdictNoAudit].map((m) => [m.direct, listenerPid(Number(new URL(m.direct).port))]),
+  ...workers.map((m) => [m.direct, listenerPid(Number(new URL(m.direct).port))]),
   ...Object.values(peers).map((p) => [p.url, p.child.pid]),
 ];
 const serverPid = (url) => servers.find(([prefix]) => url.startsWith(prefix))?.[1] ?? null;
 const runs = Object.fromEntries(scenarios.map((s) => [s.name, []]));
 for (let round = 1; round <= ROUNDS; round++) {
   for (const s of round % 2 ? scenarios : [...scenarios].reverse()) {
-    const instance = [hello, verdict, verdictNoAudit].find((v) => s.url.startsWith(v.direct));
+    const instance = workers.find((v) => s.url.startsWith(v.direct));
     const waited = await quiet(servers.map(([, p]) => p).filter(Boolean));
     if (waited > 1000) log(`  waited ${fmt(waited / 1000, 1)} s for the servers to go idle`);
     const stop = PROFILE && round === 1 && instance ? await startProfile(instance.inspectorPort) : null;
@@ -546,6 +566,26 @@ for (let round = 1; round <= ROUNDS; round++) {
     );
   }
 }
+// Audit under load: every decision the audit-on instance answered has its row (the
+// check's requests included); a few more may exist for requests still in flight when
+// autocannon stopped, which it does not count.
+if (!ONLY) {
+  await quiet([serverPid(verdict.direct)]);
+  const audited = scenarios.filter((s) => s.url.startsWith(verdict.direct));
+  const answered = audited.reduce(
+    (n, s) => n + runs[s.name].reduce((m, r) => m + r.total, 0),
+    checkedRequests,
+  );
+  const db = await verdict.mf.getD1Database('DB');
+  const { n } = await db
+    .prepare("SELECT COUNT(*) AS n FROM audit_events WHERE workspace_id = 'bench'")
+    .first();
+  // This isolate's producer counters: sends the local broker refused, and what became of them.
+  const { producer } = (await api(verdict.url, 'GET', '/v1/workspaces/bench/audit/stats', verdictKey)).data;
+  results.auditRows = { answered, rows: n, runs: audited.length * ROUNDS, producer };
+  log(`audit rows: ${fmt(n)} for ${fmt(answered)} answered decisions; producer ${JSON.stringify(producer)}`);
+}
+
 for (const [name, rs] of Object.entries(runs)) {
   results.http[name] = {
     rps: median(rs.map((r) => r.rps)),
@@ -556,9 +596,41 @@ for (const [name, rs] of Object.entries(runs)) {
   };
 }
 
+if (!ONLY || ONLY.includes('tiers')) {
+  log('tiers: one request at a time — fresh process, cold isolate, cold KV, new tokens, repeated token');
+  const tiersVerdict = await startVerdict(results.bundles.verdict.file);
+  await seedVerdict(tiersVerdict.url, issuer);
+  const authorizePath = '/v1/workspaces/bench/authorize';
+  const claimsOf = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+  results.tiers = await measureTiers({
+    helloUrl: hello.direct,
+    authorizeUrl: `${tiersVerdict.direct}${authorizePath}`,
+    restart: async () => {
+      await tiersVerdict.mf.setOptions(tiersVerdict.options);
+      return new URL(authorizePath, await tiersVerdict.mf.unsafeGetDirectURL()).toString();
+    },
+    forgetKv: async () => {
+      const kv = await tiersVerdict.mf.getKVNamespace('CACHE');
+      await kv.delete('policyset:v1:bench');
+      await kv.delete(`jwks:v1:${issuer}/jwks`);
+    },
+    bodyFor: (token, i) => verdictBody(token, amounts[i % 2]),
+    expected: (body) => {
+      const { token, context } = JSON.parse(body);
+      const claims = claimsOf(token);
+      return claims.role === 'manager' || context.amount <= Number(claims.approval_limit);
+    },
+    // Tokens this instance has never seen (the pools' tails; the HTTP runs used other instances).
+    tokens: { cached, rs: rsTokens.slice(-300), es: esTokens.slice(-300) },
+  });
+  for (const [tier, t] of Object.entries(results.tiers))
+    log(`  ${tier}: p50 ${fmt(t.p50, 2)} ms, p99 ${fmt(t.p99, 2)} ms (${t.n} requests)`);
+  await tiersVerdict.mf.dispose();
+}
+
 if (ONLY) {
   for (const p of Object.values(peers)) p.child.kill();
-  await Promise.all([hello.mf.dispose(), verdict.mf.dispose(), verdictNoAudit.mf.dispose()]);
+  await Promise.all(workers.map((w) => w.mf.dispose()));
   idp.close();
   process.exit(0);
 }
@@ -733,7 +805,7 @@ log('records: list latency at 10,000 records, selective policy, translated vs sc
 }
 
 for (const p of Object.values(peers)) p.child.kill();
-await Promise.all([hello.mf.dispose(), verdict.mf.dispose(), verdictNoAudit.mf.dispose()]);
+await Promise.all(workers.map((w) => w.mf.dispose()));
 idp.close();
 
 // ---------------------------------------------------------------- report
@@ -770,6 +842,18 @@ const halfTarget = (label, delta, name) =>
     ? `| ${label} | ${fmt(delta, 1)} ms (offered rate above this contender's peak of ${fmt(h[name]?.rps)} req/s: not a valid measurement) | ≤ 1 ms | **missed** |`
     : target(label, `${fmt(delta, 1)} ms`, '≤ 1 ms', delta <= 1);
 const gzKb = results.bundles.verdict.gz / 1024;
+const producer = results.auditRows?.producer;
+const auditOverflow = producer?.sendFailures
+  ? ` Saturated, the local broker refused ${fmt(producer.sendFailures)} sends (Miniflare's broker keeps a timer per message and refuses new ones past 10,000 pending, which a busy workerd thread reaches); the producer retried them with backoff and wrote ${fmt(producer.directWrites)} events straight to D1 with the consumer's idempotent insert, ${fmt(producer.lost)} lost. Those retries and direct writes are part of the audit-on figures above.`
+  : '';
+const floorRatio = ratio(h['json-floor']?.rps, h.hello?.rps);
+const overFloor = ratio(h['verdict-cached-audit-off']?.rps, h['json-floor']?.rps);
+const cpuDelta = (a, b) => fmt((h[a]?.cpuUs ?? Number.NaN) - (h[b]?.cpuUs ?? Number.NaN));
+const t = results.tiers;
+const tier = (key, label) =>
+  t?.[key]
+    ? `| ${label} | ${fmt(t[key].p50, 2)} | ${fmt(t[key].p99, 2)} | ${fmt(t[key].p50 - t.hello.p50, 2)} | ${t[key].n} |`
+    : `| ${label} | – | – | – | – |`;
 
 const md = `# Benchmarks
 
@@ -794,13 +878,18 @@ ${target('Verdict (audit off, like the peers) ÷ Express + jsonwebtoken', `${fmt
 ${target('Gzipped bundle', `${fmt(gzKb, 1)} KB`, '≤ 300 KB', gzKb <= 300)}
 ${target('Authorize with audit on ÷ off', `${fmt(auditRatio, 2)}×`, '≥ 0.95×', auditRatio >= 0.95)}
 
+For scale, measured in the same run: a Worker that does no authorization at all but parses the same JSON body and answers a decision-sized JSON with the same headers and a \`waitUntil\` (bench/json-floor-worker.js) reaches **${fmt(floorRatio, 2)}×** hello-world; Verdict with audit off reaches **${fmt(overFloor, 2)}×** of that floor.
+
 ## 1. Floor and peers, end to end over HTTP
 
 | contender | req/s | p50 (ms) | p99 (ms) | server CPU (µs/req) | requests |
 |---|---:|---:|---:|---:|---:|
 ${row('hello', 'hello-world Worker (floor), same POST bodies')}
 ${row('hello-get', 'hello-world Worker, GET without a body (reference)')}
+${row('json-floor', 'JSON floor: parse the body, answer decision-sized JSON, three headers, waitUntil')}
+${row('json-floor-queue', `JSON floor + one audit-sized queue message per request (offered ${fmt(FLOOR_QUEUE_RATE)} req/s)`)}
 ${row('verdict-cached', 'Verdict authorize, one repeated RS256 token (cache hits)')}
+${row('verdict-cached-fixed', `Verdict authorize, repeated token (offered ${fmt(FLOOR_QUEUE_RATE)} req/s)`)}
 ${row('verdict-cached-audit-off', 'Verdict authorize, repeated token, audit off')}
 ${row('verdict-rs256-pool', `Verdict authorize, ${fmt(RS_POOL)} distinct RS256 tokens`)}
 ${row('verdict-rs256-pool-audit-off', `Verdict authorize, ${fmt(RS_POOL)} distinct RS256 tokens, audit off`)}
@@ -820,14 +909,30 @@ Locally, Miniflare simulates the audit queue's broker (and runs its consumer) as
 
 Half of hello-world's peak (${fmt(results.halfLoad.rate)} req/s offered): hello p99 ${results.halfLoad.helloP99} ms, Verdict (cached token) p99 ${results.halfLoad.verdictP99} ms, Verdict with audit off p99 ${results.halfLoad.verdictNoAuditP99} ms. Read these with care: autocannon's rate limit lets each connection send its per-second quota back to back and then wait for the next second, so even hello-world's p99 here is a burst's queue, not a steady-state latency (an open-loop generator written with node:http saturated its own core first on this 2-core machine, so it was not kept). Where Verdict's peak is below the offered rate, as with audit on locally, the p99 measures a queue in any case.
 
+## 1b. Cache tiers: one request at a time
+
+What a request finds in the isolate and in KV decides how much work it does. Each tier is timed from the client, one request at a time on one keep-alive connection (no queueing), against hello-world timed the same way; a fresh workerd process per cold sample (the local KV and D1 keep their data).
+
+| tier | p50 (ms) | p99 (ms) | p50 − hello p50 (ms) | requests |
+|---|---:|---:|---:|---:|
+${tier('hello', 'hello-world Worker (baseline)')}
+${tier('coldIsolate', 'Cold isolate: first request of a new process; snapshot and key set read from KV, key imported, token verified')}
+${tier('coldKv', 'Cold KV: as above with both KV entries gone; snapshot rebuilt from D1 and written back, keys fetched from the IdP over loopback')}
+${tier('newRs256', 'Warm isolate, cold token: a never-seen RS256 token per request')}
+${tier('newEs256', 'Warm isolate, cold token: a never-seen ES256 token per request')}
+${tier('cached', 'Warm everything: one repeated token')}
+
+A warm isolate reads neither KV nor D1 (test/integration/hot-path-storage.test.ts counts the reads): a cold isolate costs one KV read for the workspace's snapshot and one for the issuer's key set, then nothing until the snapshot's revalidation (POLICY_REVALIDATE_MS, 5 s) or the key set's refresh. Locally, KV and D1 are simulated on the same machine, so the cold tiers understate a remote KV or D1 read on Cloudflare.
+
 ## Where the time goes (missed targets)
 
 Reproduce with \`npm run bench -- --only verdict-cached-audit-off,verdict-cached --profile --skip-peers --rounds 1\`: it writes a V8 CPU profile of the Worker's isolate per scenario to \`bench/.out/*.cpuprofile\` (open in Chrome DevTools) and prints the top functions. What the profiles taken on 2026-11-23 showed, and what was done:
 
-- **Audit on.** The whole gap between audit on and off is the local queue. With the consumer detached (producer only) throughput is the same as with it, so it is the send itself: Miniflare simulates the queue broker as a Durable Object written in JavaScript (zod validation, buffering) on the same workerd thread as the Worker. Server CPU per request (section 1) shows the size of it: audit on costs that process about three to four times the CPU of audit off. In our own isolate's profile, sending is ~17 % of samples (\`sendBatch\`'s serialisation and subrequest; a single \`send\` for one event measured no different) and the consumer's batched D1 insert ~6 %; the rest is outside our isolate, in the simulated broker and D1. On Cloudflare the broker is a remote service. Batching sends across requests in the isolate would amortise it, but module state must never hold per-request data (an evicted isolate would lose those events), so each decision still sends its own message.
+- **Audit on.** The gap between audit on and off is the local queue. The JSON floor with one audit-sized queue message per request (section 1) costs the local workerd process ${cpu('json-floor-queue')} µs per request against ${cpu('json-floor')} µs without it, **${cpuDelta('json-floor-queue', 'json-floor')} µs for one send** with no authorization in it; Verdict's audit adds ${cpuDelta('verdict-cached-fixed', 'verdict-cached-audit-off')} µs at the same offered rate (that and its consumer's batched D1 insert). Miniflare simulates the queue broker as a Durable Object written in JavaScript (zod validation, a timer per message, buffering) on the same workerd thread as the Worker, and stops accepting sends past 10,000 pending timers, which is why the queue floor is offered a fixed rate. On Cloudflare the broker is a remote service and a send is one subrequest from the isolate. Pointing workerd's queue binding at a stub broker in another process was tried (not kept): workerd's HTTP client then cost more per send than the simulator, so no local set-up stands for Cloudflare's internal transport. Batching sends across requests in the isolate would amortise it, but module state must never hold per-request data (an evicted isolate would lose those events), so each decision still sends its own message.
+- **Isolate caches.** A full run showed the repeated-token scenario getting slower from round to round (75 → 99 → 107 µs of CPU per request, audit off) while the same scenario alone stayed at ~80 µs. \`--only verdict-rs256-pool-audit-off,verdict-cached-audit-off\` reproduced it: once the 20,000-token pool had filled the 10,000-entry verified-token cache, the cached path cost ~25 µs more. The cache moved a key to the back on every hit (\`Map.delete\` then \`Map.set\`); V8's Map leaves each deleted slot in the key's bucket chain until the next rehash, so one key hit thousands of times in a large map made every lookup walk those dead slots: 24 µs per hit at 10,000 entries against 0.25 µs at one entry (Node, same V8 design). The caches now evict by CLOCK (src/lib/lru.ts): a hit sets a bit, nothing moves, and a hit at 10,000 entries costs ~0.2 µs. After the change the same reproduction stays at 78–85 µs in every round.
 - **Router and validation.** Hono's dispatch plus the zod-openapi validator (zod cannot compile its parsers without \`new Function\`, which Workers forbid) cost more than the decision. \`POST …/authorize\` is now answered before the router for plain, well-formed requests (src/http/hot-authorize.ts); anything else falls through to the Hono route, and a differential test holds both to identical answers. Effect on this machine: cached authorize with audit off went from ~3,500 req/s (0.35× a hello-world at ~10,000 in the same session) to 4,000–5,300 req/s across later sessions; hello-world itself swings between ~8,000 and ~12,000 req/s from session to session here, so the ratio in full runs has ranged 0.36–0.6×.
 - **Body read.** The body was read chunk by chunk to enforce the 64 KB limit; under an honest \`Content-Length\` it is now read in one call (the size is re-checked after reading, so a lying header still ends in 413).
-- **What remains** on the cached path. The floor itself is not small here: hello-world costs workerd ~100–130 µs of CPU per request (server CPU column), of which its profile (\`--only hello --profile\`) shows ~60 % outside JavaScript (\`(idle)\`, \`(program)\`: HTTP parsing and I/O) and the rest in constructing the \`Response\`, reading the body and GC. Verdict's cached path adds about as much again, spread thin: building a \`Response\` with three headers instead of one, JSON parse of a ~1 KB body and stringify of the decision, the SHA-256 of the token for the verified-token cache key (kept: a non-cryptographic hash would let a forged token collide with a cached one, and raw tokens are not kept in memory), the decision and its explanation, the audit event, \`waitUntil\`, the decision id's randomness, GC. No single item is above ~10 % of samples, so there is no one fix left that would close the gap to 0.8×. A bisection with temporary builds (server CPU per request, medians of 5 rounds, hello-world ~120 µs in the same runs): answering right after reading and parsing the body costs ~140 µs; adding \`authorize()\` (snapshot, cached identity, revocation check, decision with its explanation, audit event) brings it to ~220 µs; the response JSON and \`waitUntil\` add little on top; dropping the SHA-256 cache key made no difference measurable through the noise (±30 µs). Distinct-token pools add the signature verification itself (\`verify\`: 8 % of samples on the RS256 pool).
+- **What remains** on the cached path. hello-world costs this workerd ${cpu('hello')} µs of CPU per request (server CPU column), nearly all of it outside JavaScript (HTTP parsing and I/O; \`--only hello --profile\`). The JSON floor — parse a ~1 KB JSON body, answer decision-sized JSON with \`content-type\`, \`cache-control\` and \`x-request-id\`, schedule a \`waitUntil\` — costs ${cpu('json-floor')} µs and reaches ${fmt(floorRatio, 2)}× hello-world; Verdict's own work above that floor is ${cpuDelta('verdict-cached-audit-off', 'json-floor')} µs per request${floorRatio < 0.8 ? ', and a JSON authorizer cannot reach 0.8× here before it decides anything' : ''}. A bisection with temporary builds on 2026-11-23 (audit off, server CPU per request, medians of 5 alternating rounds in one run; hello-world ~45 µs on that day): the hot route's shell alone (read, validate and answer the body, no decision) 55 µs against 77 µs for the whole path; adding the snapshot lookup, the decision id and scheduling the audit event after the response: 64 µs; adding the verified-token lookup and the revocation check: 74–75 µs, of which the token's SHA-256 for the cache key is 3–12 µs across three A/B runs (kept: raw tokens are not held in memory, a non-cryptographic hash would let a forged token collide with a cached one, a keyed hash written here would be hand-rolled crypto, and \`node:crypto\`'s synchronous \`createHash\` measured slower than \`crypto.subtle.digest\`); the decision with its explanation and the audit event: the last ~3 µs (building no audit event at all measured no different). No single item is above ~10 % of the isolate's samples in the profile. Distinct-token pools add the signature verification itself (\`verify\`: 8 % of samples on the RS256 pool).
 
 ## 2. Engine (in-process, Node)
 
@@ -850,6 +955,7 @@ Node runs WebCrypto RSA/ECDSA on its libuv thread pool, so every verify includes
 
 - Authorize throughput with audit on ÷ off (same run): **${fmt(auditRatio, 2)}×** (${fmt(h['verdict-cached']?.rps)} vs ${fmt(h['verdict-cached-audit-off']?.rps)} req/s).
 - Rows/s into local D1: batched (one D1 batch of chunked multi-row INSERTs per 100 events, as the consumer writes) **${fmt(results.audit.batched)}** vs one INSERT per event **${fmt(results.audit.single)}**: **${fmt(results.audit.batched / results.audit.single, 1)}×**.
+- Under load: ${results.auditRows ? `${fmt(results.auditRows.rows)} audit rows for ${fmt(results.auditRows.answered)} decisions answered by the audit-on instance across ${results.auditRows.runs} load runs${results.auditRows.rows >= results.auditRows.answered ? ` (none lost; ${fmt(results.auditRows.rows - results.auditRows.answered)} more rows for requests still in flight when autocannon stopped each run, which it does not count)` : ` — **${fmt(results.auditRows.answered - results.auditRows.rows)} missing**`}` : 'not measured'}.${auditOverflow}
 
 ## 6. Records: list latency at 10,000 records
 
