@@ -922,7 +922,7 @@ ${tier('newRs256', 'Warm isolate, cold token: a never-seen RS256 token per reque
 ${tier('newEs256', 'Warm isolate, cold token: a never-seen ES256 token per request')}
 ${tier('cached', 'Warm everything: one repeated token')}
 
-A warm isolate reads neither KV nor D1 (test/integration/hot-path-storage.test.ts counts the reads): a cold isolate costs one KV read for the workspace's snapshot and one for the issuer's key set, then nothing until the snapshot's revalidation (POLICY_REVALIDATE_MS, 5 s) or the key set's refresh. Locally, KV and D1 are simulated on the same machine, so the cold tiers understate a remote KV or D1 read on Cloudflare.
+A warm isolate reads neither KV nor D1 (test/integration/hot-path-storage.test.ts counts the reads): a cold isolate costs one KV read for the workspace's snapshot and one for the issuer's key set, then nothing until the snapshot's revalidation (POLICY_REVALIDATE_MS, 5 s) or the key set's refresh. Locally, KV and D1 are simulated on the same machine, so the cold tiers understate a remote KV or D1 read on Cloudflare. Most of the cold isolate's time is the code's own first run rather than storage: V8 compiles functions lazily on first call, and on a fresh process the same request sent again took ~2 ms, then ~1 ms (observed 2026-11-23 with a CPU profile of the first requests; jose's import and verify, the engine's hydration and the route all appear once).
 
 ## Where the time goes (missed targets)
 
