@@ -597,7 +597,7 @@ for (const [name, rs] of Object.entries(runs)) {
 }
 
 if (!ONLY || ONLY.includes('tiers')) {
-  log('tiers: one request at a time — fresh process, cold isolate, cold KV, new tokens, repeated token');
+  log('tiers: one request at a time — cold isolate, cold KV, new tokens, repeated token');
   const tiersVerdict = await startVerdict(results.bundles.verdict.file);
   await seedVerdict(tiersVerdict.url, issuer);
   const authorizePath = '/v1/workspaces/bench/authorize';
