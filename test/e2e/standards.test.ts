@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { orderApprovalPolicy, seedClaimMappings } from '../fixtures/seed';
 import { call, createWorkspace, json } from '../helpers/api';
-import { authorizeWith, registerIdp, sign } from '../helpers/idp';
+import { authorizeWith, registerIdp, sign, trustingWorkspace } from '../helpers/idp';
 
 async function devToken(user: string): Promise<string> {
   return (await json<{ access_token: string }>(await call('POST', '/dev-idp/token', { body: { user } })))
@@ -211,26 +211,7 @@ describe('Lambda authorizer simple response', () => {
 });
 
 describe('revocation', () => {
-  async function world() {
-    const { ws, adminKey } = await createWorkspace();
-    const idp = `rev${Date.now()}${Math.floor(Math.random() * 1e6)}`;
-    expect((await registerIdp(ws, adminKey, idp)).status).toBe(201);
-    await call('PUT', `/v1/workspaces/${ws}/policies/all`, {
-      key: adminKey,
-      body: {
-        name: 'all',
-        specification: {
-          rules: [{ rule_id: 'a', effect: 'Allow', conditions: [] }],
-          default: { rule_id: 'd', effect: 'Deny' },
-        },
-      },
-    });
-    await call('PUT', `/v1/workspaces/${ws}/permissions`, {
-      key: adminKey,
-      body: { resource: '*', action: '*', policies: ['all'] },
-    });
-    return { ws, adminKey, idp };
-  }
+  const world = () => trustingWorkspace('rev');
 
   it('a revoked sub is denied on the next call even with a cached verified token; un-revoking restores access', async () => {
     const w = await world();

@@ -1,6 +1,6 @@
 // Test-side client of the loopback IdP fixture (test/fixtures/idp-server.ts).
-import { inject } from 'vitest';
-import { call, json } from './api';
+import { expect, inject } from 'vitest';
+import { call, createWorkspace, json } from './api';
 
 export const idpBase = () => inject('idpBase');
 export const issuerUrl = (name: string) => `${idpBase()}/i/${name}`;
@@ -64,4 +64,38 @@ export async function authorizeWith(
     },
   });
   return { res, body: await json(res.clone()) };
+}
+
+/** Allows anything: the policy a world binds when a test is about tokens, not rules. */
+export const ALLOW_ALL = {
+  name: 'all',
+  specification: {
+    rules: [{ rule_id: 'any', effect: 'Allow', conditions: [] }],
+    default: { rule_id: 'd', effect: 'Deny' },
+  },
+};
+
+/**
+ * A fresh workspace trusting a fresh fixture issuer (named `prefix` + a random suffix),
+ * with `policy` (named "all") bound to every resource and action.
+ */
+export async function trustingWorkspace(
+  prefix: string,
+  opts: { provider?: Record<string, unknown>; policy?: Record<string, unknown> } = {},
+): Promise<{ ws: string; adminKey: string; idp: string }> {
+  const idp = `${prefix}${Date.now().toString(36)}x${Math.floor(Math.random() * 1e9)}`;
+  const { ws, adminKey } = await createWorkspace();
+  const reg = await registerIdp(ws, adminKey, idp, opts.provider);
+  expect(reg.status, await reg.clone().text()).toBe(201);
+  const put = await call('PUT', `/v1/workspaces/${ws}/policies/all`, {
+    key: adminKey,
+    body: opts.policy ?? ALLOW_ALL,
+  });
+  expect(put.status, await put.clone().text()).toBe(201);
+  const bind = await call('PUT', `/v1/workspaces/${ws}/permissions`, {
+    key: adminKey,
+    body: { resource: '*', action: '*', policies: ['all'] },
+  });
+  expect(bind.status, await bind.clone().text()).toBe(200);
+  return { ws, adminKey, idp };
 }

@@ -6,7 +6,7 @@ import type { AuditEvent } from '../../src/audit/event';
 import { insertEvents } from '../../src/audit/store';
 import worker from '../../src/index';
 import { call, createWorkspace, json } from '../helpers/api';
-import { authorizeWith, registerIdp, sign } from '../helpers/idp';
+import { authorizeWith, sign, trustingWorkspace } from '../helpers/idp';
 
 const ALLOW_ALL = {
   name: 'all',
@@ -29,17 +29,7 @@ const ALLOW_ALL = {
   },
 };
 
-async function world() {
-  const { ws, adminKey } = await createWorkspace();
-  const idp = `audit${Date.now()}${Math.floor(Math.random() * 1e6)}`;
-  expect((await registerIdp(ws, adminKey, idp)).status).toBe(201);
-  await call('PUT', `/v1/workspaces/${ws}/policies/all`, { key: adminKey, body: ALLOW_ALL });
-  await call('PUT', `/v1/workspaces/${ws}/permissions`, {
-    key: adminKey,
-    body: { resource: '*', action: '*', policies: ['all'] },
-  });
-  return { ws, adminKey, idp };
-}
+const world = () => trustingWorkspace('audit', { policy: ALLOW_ALL });
 
 const count = async (ws: string) =>
   (

@@ -5,8 +5,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authorize, type DecisionEnv } from '../../src/decision/authorize';
 import { kvKeys } from '../../src/storage/kv-keys';
-import { call, createWorkspace } from '../helpers/api';
-import { registerIdp, sign } from '../helpers/idp';
+import { sign, trustingWorkspace } from '../helpers/idp';
 
 type Counts = { d1: number; kvReads: number; kvWrites: number };
 
@@ -57,24 +56,8 @@ describe('storage reads on the decision path', () => {
   };
 
   beforeAll(async () => {
-    const idp = `storage${Math.floor(Math.random() * 1e9)}`;
-    const created = await createWorkspace();
-    ws = created.ws;
-    expect((await registerIdp(ws, created.adminKey, idp)).status).toBe(201);
-    await call('PUT', `/v1/workspaces/${ws}/policies/all`, {
-      key: created.adminKey,
-      body: {
-        name: 'all',
-        specification: {
-          rules: [{ rule_id: 'any', effect: 'Allow', conditions: [] }],
-          default: { rule_id: 'd', effect: 'Deny' },
-        },
-      },
-    });
-    await call('PUT', `/v1/workspaces/${ws}/permissions`, {
-      key: created.adminKey,
-      body: { resource: 'orders', action: 'approve', policies: ['all'] },
-    });
+    let idp: string;
+    ({ ws, idp } = await trustingWorkspace('storage'));
     const exp = Math.floor(start / 1000) + 6 * 3600;
     token = await sign(idp, { sub: 'reader', aud: 'verdict', exp });
   });

@@ -7,6 +7,7 @@ import { kvKeys } from '../../src/storage/kv-keys';
 import wycheproof from '../fixtures/wycheproof/json_web_signature_test.json';
 import { call, createWorkspace, json } from '../helpers/api';
 import {
+  ALLOW_ALL,
   attackerHits,
   authorizeWith,
   control,
@@ -15,15 +16,8 @@ import {
   issuerUrl,
   registerIdp,
   sign,
+  trustingWorkspace,
 } from '../helpers/idp';
-
-const ALLOW_ALL = {
-  name: 'all',
-  specification: {
-    rules: [{ rule_id: 'any', effect: 'Allow', conditions: [] }],
-    default: { rule_id: 'd', effect: 'Deny' },
-  },
-};
 
 const b64url = (s: string | Uint8Array) => {
   const bytes = typeof s === 'string' ? new TextEncoder().encode(s) : s;
@@ -38,15 +32,7 @@ const unsigned = (header: object, payload: object, sig = '') =>
 let seq = 0;
 /** A workspace trusting a fresh fixture issuer, with an allow-all policy. */
 async function world(extra: Record<string, unknown> = {}) {
-  const idp = `iss${++seq}x${Math.floor(Math.random() * 1e9)}`;
-  const { ws, adminKey } = await createWorkspace();
-  const reg = await registerIdp(ws, adminKey, idp, extra);
-  expect(reg.status, await reg.clone().text()).toBe(201);
-  await call('PUT', `/v1/workspaces/${ws}/policies/all`, { key: adminKey, body: ALLOW_ALL });
-  await call('PUT', `/v1/workspaces/${ws}/permissions`, {
-    key: adminKey,
-    body: { resource: '*', action: '*', policies: ['all'] },
-  });
+  const { ws, adminKey, idp } = await trustingWorkspace(`iss${++seq}x`, { provider: extra });
   const claims = (c: Record<string, unknown> = {}) => ({ sub: 'user-1', aud: 'verdict', ...c });
   return { idp, ws, adminKey, claims, iss: issuerUrl(idp) };
 }
