@@ -609,10 +609,14 @@ if (!ONLY || ONLY.includes('tiers')) {
       await tiersVerdict.mf.setOptions(tiersVerdict.options);
       return new URL(authorizePath, await tiersVerdict.mf.unsafeGetDirectURL()).toString();
     },
+    // The key formats of src/storage/kv-keys.ts; a key that is not there stops the run, so
+    // a renamed key cannot turn the cold-KV tier into a second cold-isolate tier unnoticed.
     forgetKv: async () => {
       const kv = await tiersVerdict.mf.getKVNamespace('CACHE');
-      await kv.delete('policyset:v1:bench');
-      await kv.delete(`jwks:v1:${issuer}/jwks`);
+      for (const key of ['policyset:v1:bench', `jwks:v1:${issuer}/jwks`]) {
+        if ((await kv.get(key)) === null) throw new Error(`tiers: KV has no ${key} to forget`);
+        await kv.delete(key);
+      }
     },
     bodyFor: (token, i) => verdictBody(token, amounts[i % 2]),
     expected: (body) => {
