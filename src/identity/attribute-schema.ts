@@ -4,6 +4,7 @@
  * given and all providers agree). Used to check policies when they are written and
  * served to editors at GET /v1/workspaces/:ws/attributes.
  */
+import { readsAsBoolean, readsAsNumber } from '../policy/coerce';
 import type { Provider } from './provider-schema';
 
 export type AttributeType = 'string' | 'number' | 'boolean' | 'list' | 'object' | 'unknown';
@@ -11,9 +12,11 @@ export type AttributeType = 'string' | 'number' | 'boolean' | 'list' | 'object' 
 export type MappedAttribute = {
   name: string;
   type: AttributeType;
-  /** For strings: whether the default reads as an integer / a boolean (coercible). */
+  /** For strings: whether the default reads as a number / a boolean (policy/coerce.ts's grammar). */
   numeric: boolean;
   booleanLike: boolean;
+  /** Every mapping's defaultValue (when given): what the write-time type check coerces. */
+  defaults: unknown[];
   required: boolean;
   providers: string[];
   jwtPaths: string[];
@@ -32,8 +35,9 @@ export function attributeSchema(providers: readonly Provider[]): MappedAttribute
     for (const m of p.claimMappings) {
       const name = `ext_${m.attribute}`;
       const type = typeOf(m.defaultValue);
-      const numeric = typeof m.defaultValue === 'string' && /^-?[0-9]+(\.[0-9]+)?$/.test(m.defaultValue);
-      const booleanLike = m.defaultValue === 'true' || m.defaultValue === 'false';
+      const numeric = typeof m.defaultValue === 'string' && readsAsNumber(m.defaultValue);
+      const booleanLike = typeof m.defaultValue === 'string' && readsAsBoolean(m.defaultValue);
+      const defaults = m.defaultValue === undefined || m.defaultValue === null ? [] : [m.defaultValue];
       const prev = byName.get(name);
       if (!prev) {
         byName.set(name, {
@@ -41,6 +45,7 @@ export function attributeSchema(providers: readonly Provider[]): MappedAttribute
           type,
           numeric,
           booleanLike,
+          defaults,
           required: m.required,
           providers: [p.name],
           jwtPaths: [m.jwtPath],
@@ -53,6 +58,7 @@ export function attributeSchema(providers: readonly Provider[]): MappedAttribute
       if (prev.type !== type) prev.type = 'unknown';
       prev.numeric &&= numeric;
       prev.booleanLike &&= booleanLike;
+      prev.defaults.push(...defaults);
     }
   }
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));

@@ -5,24 +5,23 @@
  * attribute whose mapped type is certain and wrong is an error. Pure.
  */
 import type { CompiledPolicy } from './compiled';
+import { FUNCTIONS } from './functions';
 
-export type KnownAttribute = { name: string; type: string; numeric: boolean; booleanLike: boolean };
+/** What the claim mappings say about an attribute: its JSON type, and the defaults they give. */
+export type KnownAttribute = { name: string; type: string; defaults: readonly unknown[] };
 export type AttributeIssue = { path: string; message: string };
 
-function expects(fn: string): 'number' | 'string' | 'boolean' | 'list' | undefined {
-  if (fn.startsWith('integer_') || fn.startsWith('double_')) return 'number';
-  if (fn.startsWith('string_') || fn.startsWith('date') || fn === 'time_in_range' || fn.startsWith('ip_'))
-    return 'string';
-  if (fn === 'boolean_equal') return 'boolean';
-  if (fn.startsWith('list_')) return 'list';
-  return undefined;
-}
-
-function fits(want: 'number' | 'string' | 'boolean' | 'list', a: KnownAttribute): boolean {
-  if (a.type === 'unknown' || a.type === want) return true;
-  if (a.type === 'string' && want === 'number') return a.numeric;
-  if (a.type === 'string' && want === 'boolean') return a.booleanLike;
-  return false;
+/**
+ * Whether `fn` can read `a`, judged by the same coercion the evaluator applies
+ * (coerce.ts): certain only when the mappings pin a type and give defaults; every
+ * default must read. A string default of "1000" fits integer_*, "1000.5" does not.
+ */
+function fits(fn: string, a: KnownAttribute, field: 'attribute' | 'value_from_attribute'): boolean {
+  const spec = FUNCTIONS[fn];
+  if (!spec || a.type === 'unknown' || a.defaults.length === 0) return true;
+  const coerce = field === 'attribute' ? spec.attr : spec.operandFromAttr;
+  if (!coerce) return true;
+  return a.defaults.every((d) => coerce(d).ok);
 }
 
 /** Levenshtein distance, for "did you mean" hints (names are short). */
@@ -52,9 +51,13 @@ export function checkAttributes(
   policy.rules.forEach((rule, r) => {
     rule.conditions.forEach((cond, i) => {
       const where = `specification.rules.${r}.conditions.${i}`;
-      const refs: [string, string][] = [[cond.path[0] as string, 'attribute']];
-      if (cond.operand?.kind === 'attr') refs.push([cond.operand.path[0] as string, 'value_from_attribute']);
-      for (const [root, field] of refs) {
+      // [root, field, whether the whole attribute is read (no .field path below it)]
+      const refs: [string, string, boolean][] = [
+        [cond.path[0] as string, 'attribute', cond.path.length === 1],
+      ];
+      if (cond.operand?.kind === 'attr')
+        refs.push([cond.operand.path[0] as string, 'value_from_attribute', cond.operand.path.length === 1]);
+      for (const [root, field, whole] of refs) {
         if (!root.startsWith('ext_')) continue;
         const attr = byName.get(root);
         if (!attr) {
@@ -65,11 +68,10 @@ export function checkAttributes(
           });
           continue;
         }
-        const want = expects(cond.fn);
-        if (want && !fits(want, attr)) {
+        if (whole && !fits(cond.fn, attr, field as 'attribute' | 'value_from_attribute')) {
           errors.push({
             path: `${where}.${field}`,
-            message: `rule "${rule.id}", condition ${i}: ${cond.fn} needs a ${want}, but ${root} is mapped as a ${attr.type}`,
+            message: `rule "${rule.id}", condition ${i}: ${cond.fn} cannot read ${root}, mapped as a ${attr.type} (default ${attr.defaults.map((d) => JSON.stringify(d)).join(', ')})`,
           });
         }
       }

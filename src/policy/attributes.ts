@@ -57,6 +57,28 @@ export function parseAttributePath(
   return { path };
 }
 
+/**
+ * Returned for an attribute the entry point cannot know (the caller's `ip` when the
+ * entry point was not told it). Unlike an absent attribute, which makes a condition
+ * false, an unknown one makes it indeterminate, so an `ip_not_in_cidr` Deny rule
+ * denies rather than being skipped.
+ */
+export const UNKNOWN: unique symbol = Symbol('unknown');
+
+/**
+ * Work allowed for one decision, in units of roughly one character or list item
+ * examined (a condition costs CONDITION_COST plus the size of the values it reads).
+ * Exceeding it ends the decision as a Deny (PRODUCT.md: hostile input costs bounded
+ * time). Legitimate policies use a few thousand units; the bound is sized so that the
+ * worst policy accepted at write time against the largest request stays within a few
+ * milliseconds of CPU (BENCHMARKS.md → adversarial row).
+ */
+export const DECISION_BUDGET = 400_000;
+export const CONDITION_COST = 16;
+
+/** A shared, mutable work budget (one per decision, or one per records page). */
+export type Budget = { left: number };
+
 /** What a decision is evaluated against. Everything is an argument, the clock included. */
 export type RequestInput = {
   /** ext_* attributes plus sub, issuer, provider (from the verified token). */
@@ -65,6 +87,7 @@ export type RequestInput = {
   action: string;
   context: Record<string, unknown>;
   record?: Record<string, unknown>;
+  /** The caller's IP. Absent means the entry point does not know it: ip is then UNKNOWN. */
   ip?: string;
   /** Epoch ms. */
   now: number;
@@ -74,8 +97,14 @@ export type RequestInput = {
 /** Resolves attribute paths against one request; clock attributes are computed lazily, once. */
 export class AttributeResolver {
   private clock: Record<string, unknown> | undefined;
+  readonly budget: Budget;
 
-  constructor(readonly input: RequestInput) {}
+  constructor(
+    readonly input: RequestInput,
+    budget?: Budget,
+  ) {
+    this.budget = budget ?? { left: DECISION_BUDGET };
+  }
 
   get(path: readonly string[]): unknown {
     const root = path[0] as string;
@@ -92,7 +121,7 @@ export class AttributeResolver {
       case 'action':
         return this.input.action;
       case 'ip':
-        return this.input.ip;
+        return this.input.ip ?? UNKNOWN;
       case 'current_time':
       case 'current_date':
       case 'current_datetime':

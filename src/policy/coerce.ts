@@ -1,7 +1,18 @@
 /**
- * Strict coercions from JSON values (claims, context, records) to the types the policy
- * functions compare. Strict means: "1000" is 1000, "10abc" is not a number, 1.5 is not
- * an integer. A failed coercion makes a condition indeterminate, never true.
+ * The one coercion module: how a JSON value (claim, context, record field) reads as the
+ * type a policy function compares. The evaluator, the records SQL translation and the
+ * write-time type check all use it, so they agree on what a value means.
+ *
+ * Grammar (PRODUCT.md → Policy language):
+ * - A number is a finite JSON number, or a string that is a plain decimal: optional
+ *   `-`, digits, optional `.digits`. "1000" reads as 1000; "10abc", "6e4", "0x10",
+ *   "1_000", " 1000", "" and anything non-finite do not.
+ * - An integer is such a number that is integral and within ±(2^53−1); "60000.0" is a
+ *   string with a fraction part, so it is not an integer. Out of range is never rounded.
+ * - A boolean is true/false or exactly "true"/"false".
+ *
+ * A value that is present but does not read (`ok: false`) makes its condition
+ * indeterminate; the evaluator decides what that means for the rule (fail closed).
  */
 
 export type Coerced<T> = { ok: true; value: T } | { ok: false; why: string };
@@ -9,8 +20,10 @@ export type Coerced<T> = { ok: true; value: T } | { ok: false; why: string };
 const ok = <T>(value: T): Coerced<T> => ({ ok: true, value });
 const fail = (why: string): Coerced<never> => ({ ok: false, why });
 
-const INTEGER = /^-?(0|[1-9][0-9]*)$/;
-const DECIMAL = /^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
+/** A plain decimal string: optional "-", digits, optional ".digits". Nothing else. */
+export const DECIMAL_STRING = /^-?[0-9]+(?:\.[0-9]+)?$/;
+/** A plain integer string: optional "-", digits. */
+export const INTEGER_STRING = /^-?[0-9]+$/;
 const TIME = /^([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?$/;
 const DATE = /^([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$/;
 const DATETIME =
@@ -28,26 +41,36 @@ export function toStr(v: unknown): Coerced<string> {
   return typeof v === 'string' ? ok(v) : fail(`expected a string, got ${describe(v)}`);
 }
 
+/** Strings longer than this never read as numbers (no real number needs 400 digits). */
+const MAX_NUMERIC_STRING = 400;
+
 export function toInteger(v: unknown): Coerced<number> {
   if (typeof v === 'number') {
-    return Number.isSafeInteger(v) ? ok(v) : fail(`expected an integer, got ${describe(v)}`);
+    if (Number.isSafeInteger(v)) return ok(v);
+    return fail(
+      Number.isInteger(v) ? `${describe(v)} is outside ±(2^53−1)` : `expected an integer, got ${describe(v)}`,
+    );
   }
-  if (typeof v === 'string' && INTEGER.test(v)) {
+  if (typeof v === 'string' && v.length <= MAX_NUMERIC_STRING && INTEGER_STRING.test(v)) {
     const n = Number(v);
-    if (Number.isSafeInteger(n)) return ok(n);
+    return Number.isSafeInteger(n) ? ok(n) : fail(`${describe(v)} is outside ±(2^53−1)`);
   }
   return fail(`expected an integer, got ${describe(v)}`);
 }
 
 export function toDouble(v: unknown): Coerced<number> {
   if (typeof v === 'number')
-    return Number.isFinite(v) ? ok(v) : fail(`expected a number, got ${describe(v)}`);
-  if (typeof v === 'string' && DECIMAL.test(v)) {
+    return Number.isFinite(v) ? ok(v) : fail(`expected a finite number, got ${describe(v)}`);
+  if (typeof v === 'string' && v.length <= MAX_NUMERIC_STRING && DECIMAL_STRING.test(v)) {
     const n = Number(v);
     if (Number.isFinite(n)) return ok(n);
   }
   return fail(`expected a number, got ${describe(v)}`);
 }
+
+/** Whether a string reads as a number / an integer / a boolean (for the write-time type check). */
+export const readsAsNumber = (s: string) => toDouble(s).ok;
+export const readsAsBoolean = (s: string) => toBoolean(s).ok;
 
 export function toBoolean(v: unknown): Coerced<boolean> {
   if (typeof v === 'boolean') return ok(v);

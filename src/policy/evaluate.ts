@@ -1,12 +1,22 @@
 /**
  * The evaluator: a compiled policy set becomes plain closures once per isolate (no
  * eval, no new Function), indexed by (resource, action) so policies that do not apply
- * cost nothing. Semantics (PRODUCT.md): conditions are ANDed; any matching Deny wins,
- * else any matching Allow allows, else the bound policies' defaults (a Deny default
- * wins over an Allow default). A condition that cannot be evaluated does not match and
- * is reported. No binding → Deny with reason no_policy.
+ * cost nothing.
+ *
+ * Semantics (PRODUCT.md → Policy language):
+ * - A condition is true, false or indeterminate. On an absent attribute (or null) it is
+ *   false; on a value that is present but does not read as the function's type (see
+ *   coerce.ts), or on an attribute the entry point cannot know, it is indeterminate.
+ * - A rule's conditions are ANDed: any false condition makes the rule not match; else
+ *   any indeterminate one makes the rule indeterminate; else it matches.
+ * - Combining: any matching Deny wins; else any indeterminate Deny denies (reason
+ *   `indeterminate`, naming the rule and the condition); else any matching Allow
+ *   allows; else the bound policies' defaults (a Deny default wins). An indeterminate
+ *   Allow never allows. No binding → Deny with reason no_policy.
+ * - Every decision runs within a work budget (attributes.ts); past it the decision is a
+ *   Deny with reason `budget_exceeded`. Nothing here throws to the caller.
  */
-import { AttributeResolver, type RequestInput } from './attributes';
+import { AttributeResolver, type Budget, CONDITION_COST, type RequestInput, UNKNOWN } from './attributes';
 import { describe } from './coerce';
 import {
   bindingKey,
@@ -46,6 +56,17 @@ export type PolicyReason =
       condition: ConditionExplanation;
       message: string;
     }
+  | {
+      /** A Deny rule that could not be evaluated: it denies (fail closed). */
+      code: 'indeterminate';
+      policy: string;
+      policyVersion: number;
+      rule: string;
+      effect: 'Deny';
+      condition: ConditionExplanation;
+      message: string;
+    }
+  | { code: 'budget_exceeded'; message: string }
   | { code: 'no_policy'; message: string };
 
 export type EngineDecision = {
@@ -62,12 +83,15 @@ export type RuleTrace = {
   rule: string;
   effect: Effect;
   matched: boolean;
+  /** true, false or indeterminate, by the rule semantics above. */
+  outcome: 'true' | 'false' | 'indeterminate';
   conditions: ConditionExplanation[];
 };
 
 type ConditionClosure = {
   test: (r: AttributeResolver) => Outcome;
-  explain: (r: AttributeResolver, index: number) => ConditionExplanation;
+  /** Explains the condition; `known` is its outcome when the caller already computed it. */
+  explain: (r: AttributeResolver, index: number, known?: Outcome) => ConditionExplanation;
 };
 type RuleClosure = { id: string; effect: Effect; conditions: ConditionClosure[] };
 type PolicyClosure = {
@@ -79,8 +103,28 @@ type PolicyClosure = {
 
 const MAX_REASONS = 20;
 
+/** Thrown inside a decision when its budget runs out; caught by decide/trace. */
+class BudgetExceeded extends Error {}
+
+/** Absent for policies: undefined or null (PRODUCT.md: a missing attribute makes a condition false). */
 function absent(v: unknown): boolean {
   return v === undefined || v === null;
+}
+
+/** What reading a value costs: its length for strings and lists (with their strings), else 1. */
+function sizeOf(v: unknown): number {
+  if (typeof v === 'string') return v.length;
+  if (Array.isArray(v)) {
+    let n = v.length;
+    for (const x of v) if (typeof x === 'string') n += x.length;
+    return n;
+  }
+  return 1;
+}
+
+function spend(r: AttributeResolver, units: number): void {
+  r.budget.left -= units;
+  if (r.budget.left < 0) throw new BudgetExceeded();
 }
 
 function buildCondition(c: CompiledCondition): ConditionClosure {
@@ -88,22 +132,32 @@ function buildCondition(c: CompiledCondition): ConditionClosure {
   if (!spec) throw new Error(`compiled policy names unknown function ${c.fn}`);
   const path = c.path;
   const test = spec.test as (a: unknown, b: unknown) => boolean;
+  const costOf = spec.cost;
 
   if (c.fn === 'is_present' || c.fn === 'is_absent') {
     const wantPresent = c.fn === 'is_present';
-    const run = (r: AttributeResolver): Outcome => (absent(r.get(path)) === wantPresent ? FALSE : TRUE);
+    const run = (r: AttributeResolver): Outcome => {
+      spend(r, CONDITION_COST);
+      const v = r.get(path);
+      if (v === UNKNOWN) return INDETERMINATE;
+      return absent(v) === wantPresent ? FALSE : TRUE;
+    };
     return {
       test: run,
-      explain: (r, index) => {
+      explain: (r, index, known) => {
         const actual = r.get(path);
-        const result = run(r) === TRUE ? 'true' : 'false';
+        const outcome = known ?? run(r);
+        const result = outcome === TRUE ? 'true' : outcome === FALSE ? 'false' : 'indeterminate';
         return {
           index,
           function: c.fn,
           attribute: c.name,
           result,
-          actual,
-          message: `${c.name} is ${absent(actual) ? 'absent' : 'present'}`,
+          ...(actual === UNKNOWN ? {} : { actual }),
+          message:
+            actual === UNKNOWN
+              ? `cannot evaluate ${c.fn}: ${c.name} is not known at this entry point`
+              : `${c.name} is ${absent(actual) ? 'absent' : 'present'}`,
         };
       },
     };
@@ -112,26 +166,39 @@ function buildCondition(c: CompiledCondition): ConditionClosure {
   const operand = c.operand;
   const constant =
     operand?.kind === 'const' ? (spec.prepare ? spec.prepare(operand.value) : operand.value) : undefined;
+  // A prepared constant (a Set, parsed CIDRs, a compiled pattern) is not re-read per item.
+  const constantSize = operand?.kind !== 'const' ? 0 : spec.prepare ? 1 : sizeOf(operand.value);
   const fromPath = operand?.kind === 'attr' ? operand.path : undefined;
   const fromCoerce = spec.operandFromAttr;
 
   const run = (r: AttributeResolver): Outcome => {
+    spend(r, CONDITION_COST);
     const raw = r.get(path);
-    if (raw === undefined) return INDETERMINATE;
+    if (raw === UNKNOWN) return INDETERMINATE;
+    if (absent(raw)) return FALSE;
+    let rawB: unknown;
+    if (fromPath) {
+      rawB = r.get(fromPath);
+      if (rawB === UNKNOWN) return INDETERMINATE;
+      if (absent(rawB)) return FALSE;
+    }
+    const sa = sizeOf(raw);
+    const sb = fromPath ? sizeOf(rawB) : constantSize;
     const a = spec.attr(raw);
     if (!a.ok) return INDETERMINATE;
     let b = constant;
     if (fromPath) {
-      const rawB = r.get(fromPath);
-      if (rawB === undefined || !fromCoerce) return INDETERMINATE;
+      if (!fromCoerce) return INDETERMINATE;
       const cb = fromCoerce(rawB);
       if (!cb.ok) return INDETERMINATE;
       b = cb.value;
     }
+    // Coercions are O(1) or bounded (coerce.ts); the comparison is what scales.
+    spend(r, costOf ? costOf(sa, sb, b) : Math.min(sa, sb));
     return test(a.value, b) ? TRUE : FALSE;
   };
 
-  const explain = (r: AttributeResolver, index: number): ConditionExplanation => {
+  const explain = (r: AttributeResolver, index: number, known?: Outcome): ConditionExplanation => {
     const actual = r.get(path);
     const expected = fromPath ? r.get(fromPath) : operand?.kind === 'const' ? operand.value : undefined;
     const operandName = operand?.kind === 'attr' ? operand.name : JSON.stringify(expected);
@@ -141,27 +208,31 @@ function buildCondition(c: CompiledCondition): ConditionClosure {
       index,
       function: c.fn,
       attribute: c.name,
-      actual,
-      expected,
+      ...(actual === UNKNOWN ? {} : { actual }),
+      ...(expected === UNKNOWN ? {} : { expected }),
       ...(operand?.kind === 'attr' ? { operandAttribute: operand.name } : {}),
     };
-    const outcome = run(r);
+    const outcome = known ?? run(r);
     if (outcome === INDETERMINATE) {
       let why: string;
-      if (actual === undefined) why = `${c.name} is absent`;
+      const opName = operand?.kind === 'attr' ? operand.name : 'operand';
+      if (actual === UNKNOWN) why = `${c.name} is not known at this entry point`;
+      else if (expected === UNKNOWN) why = `${opName} is not known at this entry point`;
       else {
         const a = spec.attr(actual);
         if (!a.ok) why = `${c.name}: ${a.why}`;
-        else if (fromPath && expected === undefined)
-          why = `${operand?.kind === 'attr' ? operand.name : 'operand'} is absent`;
         else {
           const cb = fromCoerce?.(expected);
-          why = `${operand?.kind === 'attr' ? operand.name : 'operand'}: ${cb && !cb.ok ? cb.why : describe(expected)}`;
+          why = `${opName}: ${cb && !cb.ok ? cb.why : describe(expected)}`;
         }
       }
       return { ...base, result: 'indeterminate', message: `cannot evaluate ${c.fn}: ${why}` };
     }
     const holds = outcome === TRUE;
+    if (!holds && (absent(actual) || (fromPath && absent(expected)))) {
+      const missing = absent(actual) ? c.name : operandName;
+      return { ...base, result: 'false', message: `${missing} is absent, so ${c.fn} does not hold` };
+    }
     const valuePart = operand?.kind === 'attr' ? `${operandName} (${shown(expected)})` : operandName;
     return {
       ...base,
@@ -197,30 +268,83 @@ function matched(policy: PolicyClosure, rule: RuleClosure): EngineDecision {
   };
 }
 
-function ruleMatches(rule: RuleClosure, r: AttributeResolver): boolean {
-  for (const c of rule.conditions) if (c.test(r) !== TRUE) return false;
-  return true;
+/** A rule's outcome: false as soon as one condition is false, else indeterminate if any is. */
+function ruleOutcome(rule: RuleClosure, r: AttributeResolver): Outcome {
+  let outcome: Outcome = TRUE;
+  for (const c of rule.conditions) {
+    const o = c.test(r);
+    if (o === FALSE) return FALSE;
+    if (o === INDETERMINATE) outcome = INDETERMINATE;
+  }
+  return outcome;
 }
 
-/** The first condition of `rule` that does not hold, explained. */
-function firstFailure(rule: RuleClosure, r: AttributeResolver): ConditionExplanation | undefined {
+/** The first condition of `rule` that does not hold (indeterminate ones first when asked), explained. */
+function firstFailure(
+  rule: RuleClosure,
+  r: AttributeResolver,
+  want?: Outcome,
+): ConditionExplanation | undefined {
   for (let i = 0; i < rule.conditions.length; i++) {
     const c = rule.conditions[i] as ConditionClosure;
-    if (c.test(r) !== TRUE) return c.explain(r, i);
+    const o = c.test(r);
+    if (o !== TRUE && (want === undefined || o === want)) return c.explain(r, i, o);
   }
   return undefined;
 }
 
+function indeterminateDeny(policy: PolicyClosure, rule: RuleClosure, r: AttributeResolver): EngineDecision {
+  const condition = firstFailure(rule, r, INDETERMINATE) as ConditionExplanation;
+  return {
+    effect: 'Deny',
+    policy: policy.name,
+    policyVersion: policy.version,
+    ruleId: rule.id,
+    reasons: [
+      {
+        code: 'indeterminate',
+        policy: policy.name,
+        policyVersion: policy.version,
+        rule: rule.id,
+        effect: 'Deny',
+        condition,
+        message: `Deny rule "${rule.id}" could not be evaluated, so it denies: ${condition.message}`,
+      },
+    ],
+  };
+}
+
+const budgetExceeded = (): EngineDecision => ({
+  effect: 'Deny',
+  policy: null,
+  policyVersion: null,
+  ruleId: null,
+  reasons: [
+    {
+      code: 'budget_exceeded',
+      message: 'The decision needed more work than one request may cost (policy size × input size)',
+    },
+  ],
+});
+
 const conditionClosures = new WeakMap<CompiledCondition, ConditionClosure>();
 
-/** Whether one compiled condition holds for a request (closures cached per condition). */
+/**
+ * Whether one compiled condition is known to hold for a request (closures cached per
+ * condition). Indeterminate and a spent budget read as false.
+ */
 export function conditionHolds(c: CompiledCondition, r: AttributeResolver): boolean {
   let closure = conditionClosures.get(c);
   if (!closure) {
     closure = buildCondition(c);
     conditionClosures.set(c, closure);
   }
-  return closure.test(r) === TRUE;
+  try {
+    return closure.test(r) === TRUE;
+  } catch (err) {
+    if (err instanceof BudgetExceeded) return false;
+    throw err;
+  }
 }
 
 /** The compiled policies bound to (resource, action), including "*" bindings. */
@@ -241,7 +365,8 @@ export type Engine = {
   timezone: string;
   /** The policies bound to (resource, action), including "*" bindings. */
   policiesFor(resource: string, action: string): readonly PolicyClosure[];
-  decide(input: RequestInput): EngineDecision;
+  /** One decision. `budget` may be shared across decisions (a records page); default: one decision's. */
+  decide(input: RequestInput, budget?: Budget): EngineDecision;
   trace(input: RequestInput): { decision: EngineDecision; rules: RuleTrace[] };
 };
 
@@ -285,14 +410,22 @@ export function buildEngine(set: CompiledPolicySet): Engine {
       };
     }
     let allow: { policy: PolicyClosure; rule: RuleClosure } | undefined;
+    let unsure: { policy: PolicyClosure; rule: RuleClosure } | undefined;
     for (const policy of policies) {
       for (const rule of policy.rules) {
-        if (rule.effect === 'Allow' && allow) continue;
-        if (!ruleMatches(rule, r)) continue;
-        if (rule.effect === 'Deny') return matched(policy, rule);
-        allow = { policy, rule };
+        // Once an Allow matched, only Deny rules can change the answer; once a Deny is
+        // indeterminate, only a matching Deny can (it names a definite rule instead).
+        if (rule.effect === 'Allow' && (allow || unsure)) continue;
+        const outcome = ruleOutcome(rule, r);
+        if (outcome === TRUE) {
+          if (rule.effect === 'Deny') return matched(policy, rule);
+          allow = { policy, rule };
+        } else if (outcome === INDETERMINATE && rule.effect === 'Deny' && !unsure) {
+          unsure = { policy, rule };
+        }
       }
     }
+    if (unsure) return indeterminateDeny(unsure.policy, unsure.rule, r);
     if (allow) return matched(allow.policy, allow.rule);
     const deciding = policies.find((p) => p.default.effect === 'Deny') ?? (policies[0] as PolicyClosure);
     const reasons: PolicyReason[] = [
@@ -329,31 +462,52 @@ export function buildEngine(set: CompiledPolicySet): Engine {
     };
   }
 
+  function guarded<T>(run: () => T, exceeded: () => T): T {
+    try {
+      return run();
+    } catch (err) {
+      if (err instanceof BudgetExceeded) return exceeded();
+      throw err;
+    }
+  }
+
   return {
     version: set.version,
     timezone: set.timezone,
     policiesFor,
-    decide(input) {
-      return decideWith(policiesFor(input.resource, input.action), new AttributeResolver(input));
+    decide(input, budget) {
+      const policies = policiesFor(input.resource, input.action);
+      return guarded(() => decideWith(policies, new AttributeResolver(input, budget)), budgetExceeded);
     },
     trace(input) {
-      const r = new AttributeResolver(input);
       const policies = policiesFor(input.resource, input.action);
-      const rules: RuleTrace[] = [];
-      for (const policy of policies) {
-        for (const rule of policy.rules) {
-          const conditions = rule.conditions.map((c, i) => c.explain(r, i));
-          rules.push({
-            policy: policy.name,
-            policyVersion: policy.version,
-            rule: rule.id,
-            effect: rule.effect,
-            matched: conditions.every((c) => c.result === 'true'),
-            conditions,
-          });
-        }
-      }
-      return { decision: decideWith(policies, r), rules };
+      return guarded(
+        () => {
+          const r = new AttributeResolver(input);
+          const rules: RuleTrace[] = [];
+          for (const policy of policies) {
+            for (const rule of policy.rules) {
+              const conditions = rule.conditions.map((c, i) => c.explain(r, i));
+              const outcome = conditions.some((c) => c.result === 'false')
+                ? 'false'
+                : conditions.some((c) => c.result === 'indeterminate')
+                  ? 'indeterminate'
+                  : 'true';
+              rules.push({
+                policy: policy.name,
+                policyVersion: policy.version,
+                rule: rule.id,
+                effect: rule.effect,
+                matched: outcome === 'true',
+                outcome,
+                conditions,
+              });
+            }
+          }
+          return { decision: decideWith(policies, r), rules };
+        },
+        () => ({ decision: budgetExceeded(), rules: [] }),
+      );
     },
   };
 }

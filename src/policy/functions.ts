@@ -17,7 +17,7 @@ import {
   toStr,
   toTimeOfDay,
 } from './coerce';
-import { globMatches, MAX_GLOB_LENGTH, MAX_GLOB_STARS } from './glob';
+import { compileGlob, type Glob, MAX_GLOB_LENGTH, MAX_GLOB_STARS } from './glob';
 
 type Coercer = (v: unknown) => Coerced<unknown>;
 
@@ -33,6 +33,12 @@ export type FunctionSpec = {
   /** Turns a normalized constant into its runtime form (once per isolate). */
   prepare?: (normalized: unknown) => unknown;
   test: (attr: never, operand: never) => boolean;
+  /**
+   * Work units for `test`, from the sizes of the attribute and the operand (string
+   * length, list items plus their string lengths) and the prepared operand. Default:
+   * the smaller size (an equality or ordering reads at most the shorter value).
+   */
+  cost?: (attrSize: number, operandSize: number, operand: unknown) => number;
   /** The comparison in words, for explanations: "≤", "is in", … */
   words: string;
 };
@@ -101,6 +107,11 @@ const cidrList: Coercer = (v) => {
   return ok(items);
 };
 
+/** A list operand: a Set when it was a constant (prepared once), else the list as read. */
+type Members = Set<unknown> | readonly unknown[];
+const toSet = (v: unknown) => new Set(v as unknown[]);
+const isMember = (b: Members, x: unknown) => (b instanceof Set ? b.has(x) : b.includes(x));
+
 type Range = { start: number; end: number };
 const inRange = (x: number, r: Range) =>
   r.start < r.end ? x >= r.start && x < r.end : x >= r.start || x < r.end;
@@ -153,28 +164,45 @@ function temporal(prefix: string, coerce: Coercer, what: string): Record<string,
   };
 }
 
-const str = (test: (a: string, b: string) => boolean, words: string): FunctionSpec => ({
+const str = (
+  test: (a: string, b: string) => boolean,
+  words: string,
+  cost?: FunctionSpec['cost'],
+): FunctionSpec => ({
   attr: toStr,
   operand: 'either',
   parseConst: toStr,
   operandFromAttr: toStr,
   test: test as FunctionSpec['test'],
   words,
+  ...(cost ? { cost } : {}),
 });
+/** Reads both values in full (a search, a case fold, a list scan). */
+const both: FunctionSpec['cost'] = (a, b) => a + b;
+/** Reads the attribute (a list) in full; the operand is one value. */
+const attrOnly: FunctionSpec['cost'] = (a) => a;
+/** Reads the operand list in full (or hashes into a prepared Set: size 1). */
+const operandOnly: FunctionSpec['cost'] = (_a, b) => b;
 
 export const FUNCTIONS: Record<string, FunctionSpec> = {
   string_equal: str((a, b) => a === b, 'equals'),
   string_not_equal: str((a, b) => a !== b, 'differs from'),
-  string_equal_ignore_case: str((a, b) => a.toLowerCase() === b.toLowerCase(), 'equals (ignoring case)'),
+  string_equal_ignore_case: str(
+    (a, b) => a.toLowerCase() === b.toLowerCase(),
+    'equals (ignoring case)',
+    both,
+  ),
   string_starts_with: str((a, b) => a.startsWith(b), 'starts with'),
   string_ends_with: str((a, b) => a.endsWith(b), 'ends with'),
-  string_contains: str((a, b) => a.includes(b), 'contains'),
+  string_contains: str((a, b) => a.includes(b), 'contains', both),
   string_in: {
     attr: toStr,
     operand: 'either',
     parseConst: listOf(toStr, 'strings'),
     operandFromAttr: listOf(toStr, 'strings'),
-    test: ((a: string, b: string[]) => b.includes(a)) as FunctionSpec['test'],
+    prepare: toSet,
+    cost: operandOnly,
+    test: ((a: string, b: Members) => isMember(b, a)) as FunctionSpec['test'],
     words: 'is one of',
   },
   string_not_in: {
@@ -182,14 +210,20 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     operand: 'either',
     parseConst: listOf(toStr, 'strings'),
     operandFromAttr: listOf(toStr, 'strings'),
-    test: ((a: string, b: string[]) => !b.includes(a)) as FunctionSpec['test'],
+    prepare: toSet,
+    cost: operandOnly,
+    test: ((a: string, b: Members) => !isMember(b, a)) as FunctionSpec['test'],
     words: 'is none of',
   },
   string_like: {
     attr: toStr,
     operand: 'const',
     parseConst: glob,
-    test: ((a: string, p: string) => globMatches(p, a)) as FunctionSpec['test'],
+    prepare: (p) => compileGlob(p as string),
+    // The matcher is linear: one pass over the text, `words` machine words per character
+    // (a word step costs about four character comparisons).
+    cost: (attrSize, _operandSize, g) => attrSize * (g as Glob).words * 4,
+    test: ((a: string, g: Glob) => g.matches(a)) as FunctionSpec['test'],
     words: 'matches the pattern',
   },
   ...comparisons('integer', toInteger, 'integer'),
@@ -216,6 +250,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     operand: 'either',
     parseConst: scalar,
     operandFromAttr: scalar,
+    cost: attrOnly,
     test: ((a: unknown[], b: unknown) => a.includes(b)) as FunctionSpec['test'],
     words: 'contains',
   },
@@ -224,6 +259,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     operand: 'either',
     parseConst: scalar,
     operandFromAttr: scalar,
+    cost: attrOnly,
     test: ((a: unknown[], b: unknown) => !a.includes(b)) as FunctionSpec['test'],
     words: 'does not contain',
   },
@@ -232,7 +268,13 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     operand: 'either',
     parseConst: listOf(scalar, 'strings, numbers or booleans'),
     operandFromAttr: toList,
-    test: ((a: unknown[], b: unknown[]) => a.some((x) => b.includes(x))) as FunctionSpec['test'],
+    prepare: toSet,
+    cost: both,
+    // Linear: the operand becomes a Set (once per isolate for a constant), then one pass.
+    test: ((a: unknown[], b: Members) => {
+      const set = b instanceof Set ? b : new Set(b);
+      return a.some((x) => set.has(x));
+    }) as FunctionSpec['test'],
     words: 'shares an item with',
   },
   is_present: {
@@ -252,6 +294,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     operand: 'const',
     parseConst: cidrList,
     prepare: (v) => (v as string[]).map((c) => parseCidr(c) as Cidr),
+    cost: (_a, _b, cidrs) => (cidrs as Cidr[]).length,
     test: ((a: Ip, b: Cidr[]) => b.some((c) => ipInCidr(a, c))) as FunctionSpec['test'],
     words: 'is in',
   },
@@ -260,6 +303,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     operand: 'const',
     parseConst: cidrList,
     prepare: (v) => (v as string[]).map((c) => parseCidr(c) as Cidr),
+    cost: (_a, _b, cidrs) => (cidrs as Cidr[]).length,
     test: ((a: Ip, b: Cidr[]) => !b.some((c) => ipInCidr(a, c))) as FunctionSpec['test'],
     words: 'is not in',
   },

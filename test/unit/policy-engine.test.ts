@@ -258,3 +258,140 @@ describe('combining', () => {
     expect(d2.policy).toBe('allow_all');
   });
 });
+
+describe('Deny rules fail closed (indeterminate)', () => {
+  // The seed policy plus a guard: nobody approves above 50,000 through this policy.
+  const guarded = {
+    ...orderApprovalPolicy,
+    specification: {
+      ...orderApprovalPolicy.specification,
+      rules: [
+        {
+          rule_id: 'cap',
+          effect: 'Deny',
+          conditions: [
+            {
+              function: 'integer_greater_than',
+              attribute: 'request_metadata',
+              metadata_key: 'amount',
+              value: 50000,
+            },
+          ],
+        },
+        ...orderApprovalPolicy.specification.rules,
+      ],
+    },
+  };
+  const engine = buildEngine(setOf([guarded], { [bindingKey('orders', 'approve')]: ['order_approval'] }));
+  const manager = { ext_role: 'manager', ext_approval_limit: 0 };
+
+  it('a manager cannot step around the cap with an amount the guard cannot read', () => {
+    for (const amount of [
+      '6e4',
+      '60000.0',
+      JSON.parse('1e309'),
+      JSON.parse('9007199254740993'),
+      '0x10000',
+      ' 60000',
+      '',
+    ]) {
+      const d = engine.decide(input(manager, amount));
+      expect(d.effect, `amount ${JSON.stringify(amount)}`).toBe('Deny');
+      expect(d.ruleId).toBe('cap');
+      const [reason] = d.reasons;
+      expect(reason?.code).toBe('indeterminate');
+      if (reason?.code !== 'indeterminate') throw new Error('unreachable');
+      expect(reason.rule).toBe('cap');
+      expect(reason.condition.attribute).toBe('request_metadata.amount');
+      expect(reason.condition.result).toBe('indeterminate');
+    }
+  });
+
+  it('positive twins: readable amounts decide normally, a missing amount does not trip the guard', () => {
+    expect(engine.decide(input(manager, 60000)).ruleId).toBe('cap');
+    expect(engine.decide(input(manager, '60000')).ruleId).toBe('cap');
+    expect(engine.decide(input(manager, 15000)).effect).toBe('Allow');
+    expect(engine.decide(input(manager, '15000')).effect).toBe('Allow');
+    // Absent is false (PRODUCT.md), so the guard does not apply; manager-unlimited does.
+    expect(engine.decide({ ...input(manager, 0), context: {} }).ruleId).toBe('manager-unlimited');
+  });
+
+  it('a false condition beside an indeterminate one makes the rule not match', () => {
+    const twoConditions = {
+      name: 'p',
+      specification: {
+        rules: [
+          {
+            rule_id: 'guard',
+            effect: 'Deny',
+            conditions: [
+              { function: 'string_equal', attribute: 'ext_role', value: 'contractor' },
+              {
+                function: 'integer_greater_than',
+                attribute: 'request_metadata',
+                metadata_key: 'amount',
+                value: 1,
+              },
+            ],
+          },
+        ],
+        default: { rule_id: 'd', effect: 'Allow' },
+      },
+    };
+    const e = buildEngine(setOf([twoConditions], { [bindingKey('*', '*')]: ['p'] }));
+    expect(e.decide(input({ ext_role: 'employee' }, '6e4')).effect).toBe('Allow');
+    expect(e.decide(input({ ext_role: 'contractor' }, '6e4')).reasons[0]?.code).toBe('indeterminate');
+  });
+
+  it('an indeterminate Allow rule never allows', () => {
+    const d = seedEngine.decide(input({ ext_role: 'employee', ext_approval_limit: 1000 }, '5e2'));
+    expect(d.effect).toBe('Deny');
+    expect(d.reasons.some((r) => r.code === 'condition_indeterminate')).toBe(true);
+  });
+});
+
+describe('bounded work per decision', () => {
+  const globRules = (n: number) => ({
+    name: 'globs',
+    specification: {
+      rules: Array.from({ length: n }, (_, i) => ({
+        rule_id: `g${i}`,
+        effect: 'Allow',
+        conditions: [
+          {
+            function: 'string_like',
+            attribute: 'request_metadata',
+            metadata_key: 'q',
+            value: `*${'a'.repeat(254)}b`,
+          },
+        ],
+      })),
+      default: { rule_id: 'd', effect: 'Deny' },
+    },
+  });
+  const engine = buildEngine(setOf([globRules(16)], { [bindingKey('*', '*')]: ['globs'] }));
+  const ask = (q: string) => engine.decide({ ...input({}, 0), context: { q } });
+
+  it('a request that needs more work than one decision may cost is a Deny with budget_exceeded', () => {
+    const d = ask('a'.repeat(60_000));
+    expect(d.effect).toBe('Deny');
+    expect(d.reasons[0]?.code).toBe('budget_exceeded');
+  });
+
+  it('positive twin: the same policy decides a normal request, and matches', () => {
+    expect(ask(`${'a'.repeat(300)}b`).effect).toBe('Allow');
+    expect(ask('a'.repeat(300)).reasons[0]?.code).toBe('default_applied');
+  });
+
+  it('a shared budget spans decisions (a records page)', () => {
+    const budget = { left: 1_000_000 };
+    let decided = 0;
+    while (
+      engine.decide({ ...input({}, 0), context: { q: 'a'.repeat(300) } }, budget).reasons[0]?.code !==
+      'budget_exceeded'
+    )
+      decided++;
+    expect(decided).toBeGreaterThan(0);
+    expect(budget.left).toBeLessThan(0);
+  });
+});

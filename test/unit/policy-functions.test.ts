@@ -54,7 +54,7 @@ const c = (fn: string, value?: unknown, extra: Record<string, unknown> = {}) => 
 // [function, value, attribute value that makes it true, … false, … indeterminate]
 const table: [string, unknown, unknown, unknown, unknown][] = [
   ['string_equal', 'a', 'a', 'b', 1],
-  ['string_not_equal', 'a', 'b', 'a', null],
+  ['string_not_equal', 'a', 'b', 'a', 7],
   ['string_equal_ignore_case', 'Sales', 'sALES', 'sale', 5],
   ['string_starts_with', 'ab', 'abc', 'cab', ['ab']],
   ['string_ends_with', 'bc', 'abc', 'bca', true],
@@ -71,7 +71,7 @@ const table: [string, unknown, unknown, unknown, unknown][] = [
   ['double_equal', 1.5, '1.5', 1.25, 'NaN'],
   ['double_not_equal', 1.5, 2, 1.5, 'x'],
   ['double_less_than', 1.5, 1.25, 1.5, '1.5x'],
-  ['double_less_equal', 1.5, 1.5, 2, null],
+  ['double_less_equal', 1.5, 1.5, 2, '1.5e0'],
   ['double_greater_than', 1.5, 2, 1, []],
   ['double_greater_equal', 1.5, 1.5, 1, 'Infinity'],
   ['boolean_equal', true, 'true', false, 'yes'],
@@ -113,9 +113,60 @@ describe('every function: true, false and indeterminate', () => {
       expect(outcome(c(fn, value), { ext_x: yes })).toBe('true');
       expect(outcome(c(fn, value), { ext_x: no })).toBe('false');
       expect(outcome(c(fn, value), { ext_x: bad })).toBe('indeterminate');
-      expect(outcome(c(fn, value), {})).toBe('indeterminate');
+      // Absent (or null) is false, never indeterminate (PRODUCT.md: as in IAM and OPA).
+      expect(outcome(c(fn, value), {})).toBe('false');
+      expect(outcome(c(fn, value), { ext_x: null })).toBe('false');
     });
   }
+
+  it('numbers follow the exact grammar: plain decimals only, integers within ±(2^53−1)', () => {
+    const int = (v: unknown) => outcome(c('integer_greater_than', 50000), { ext_x: v });
+    const dbl = (v: unknown) => outcome(c('double_greater_than', 50000), { ext_x: v });
+    for (const v of [60000, '60000', '-1', '007', 9007199254740991])
+      expect(['true', 'false']).toContain(int(v));
+    expect(int('60000')).toBe('true');
+    expect(int('007')).toBe('false');
+    for (const v of [
+      '6e4',
+      '60000.0',
+      '0x10',
+      '1_000',
+      ' 1000',
+      '1000 ',
+      '',
+      '+5',
+      '.5',
+      '5.',
+      'NaN',
+      'Infinity',
+    ])
+      expect(int(v)).toBe('indeterminate');
+    // JSON numbers that are not exact safe integers: 1e309 parses to Infinity, 9007199254740993 rounds.
+    for (const v of [JSON.parse('1e309'), JSON.parse('9007199254740993'), 60000.5, -(2 ** 53)])
+      expect(int(v)).toBe('indeterminate');
+    expect(dbl('60000.0')).toBe('true');
+    expect(dbl('-0.5')).toBe('false');
+    for (const v of [
+      '6e4',
+      '0x10',
+      '1_000',
+      ' 1',
+      '',
+      '.5',
+      '5.',
+      JSON.parse('1e309'),
+      `1${'0'.repeat(400)}`,
+    ])
+      expect(dbl(v)).toBe('indeterminate');
+  });
+
+  it('booleans are true/false and exactly "true"/"false"', () => {
+    const b = (v: unknown) => outcome(c('boolean_equal', true), { ext_x: v });
+    expect(b('true')).toBe('true');
+    expect(b(false)).toBe('false');
+    expect(b('false')).toBe('false');
+    for (const v of [1, 0, 'yes', 'True', 'TRUE', ' true', '']) expect(b(v)).toBe('indeterminate');
+  });
 
   it('is_present / is_absent (null counts as absent)', () => {
     expect(outcome(c('is_present'), { ext_x: 0 })).toBe('true');
@@ -137,14 +188,20 @@ describe('every function: true, false and indeterminate', () => {
     };
     expect(outcome(cond, { ext_x: 5 }, { limit: '7' })).toBe('true');
     expect(outcome(cond, { ext_x: 9 }, { limit: 7 })).toBe('false');
-    expect(outcome(cond, { ext_x: 5 }, {})).toBe('indeterminate');
+    expect(outcome(cond, { ext_x: 5 }, {})).toBe('false');
+    expect(outcome(cond, { ext_x: 5 }, { limit: '7.0' })).toBe('indeterminate');
   });
 
   it('the ip attribute is the caller address', () => {
     const cond = { function: 'ip_in_cidr', attribute: 'ip', value: '127.0.0.0/8' };
     expect(outcome(cond, { __ip: '127.0.0.1' })).toBe('true');
     expect(outcome(cond, { __ip: '::ffff:127.0.0.9' })).toBe('true');
+    // An entry point that does not know the caller's ip: every ip condition is indeterminate.
     expect(outcome(cond, {})).toBe('indeterminate');
+    expect(outcome({ function: 'ip_not_in_cidr', attribute: 'ip', value: '127.0.0.0/8' }, {})).toBe(
+      'indeterminate',
+    );
+    expect(outcome({ function: 'is_absent', attribute: 'ip' }, {})).toBe('indeterminate');
   });
 });
 

@@ -23,11 +23,29 @@ type Policy = {
 const ATTRS = ['ext_a', 'ext_b', 'ext_n'];
 const strings = fc.constantFrom('x', 'y', 'z');
 const ints = fc.integer({ min: -3, max: 3 });
+// Values that read, values that do not (PRODUCT.md's number and boolean grammar), and absence.
 const anyValue = fc.oneof(
   strings,
   ints,
-  fc.constantFrom('1', '2', '2abc', true, 'true'),
+  fc.constantFrom(
+    '1',
+    '2',
+    '-2',
+    '007',
+    '1.0',
+    '2abc',
+    '6e4',
+    '0x10',
+    '1_000',
+    ' 1',
+    '',
+    true,
+    'true',
+    'True',
+  ),
+  fc.constantFrom(1.5, -0, JSON.parse('9007199254740993') as number, Number.POSITIVE_INFINITY, 1e21),
   fc.constant(undefined),
+  fc.constant(null),
   fc.array(strings, { maxLength: 3 }),
 );
 
@@ -51,6 +69,11 @@ const condArb: fc.Arbitrary<Cond> = fc.oneof(
     ),
     attribute: fc.constantFrom(...ATTRS),
     value: ints,
+  }),
+  fc.record({
+    function: fc.constantFrom('double_less_than', 'double_greater_equal', 'double_equal'),
+    attribute: fc.constantFrom(...ATTRS),
+    value: fc.constantFrom(-1.5, 0, 1, 2.5),
   }),
   fc.record({
     function: fc.constantFrom('integer_less_equal', 'integer_greater_equal'),
@@ -91,44 +114,79 @@ const RESOURCES = ['orders', 'invoices', '*'];
 const ACTIONS = ['read', 'approve', '*'];
 
 // ---- reference interpreter -------------------------------------------------------
-const isInt = (v: unknown): number | undefined => {
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
-  if (typeof v === 'string' && /^-?(0|[1-9][0-9]*)$/.test(v)) return Number(v);
-  return undefined;
-};
-function refCondition(c: Cond, attrs: Record<string, unknown>, context: Record<string, unknown>): boolean {
+// Three-valued, from PRODUCT.md: T, F or I (indeterminate). Absent (or null) → F;
+// present but unreadable → I. Rules: any F → F, else any I → I, else T. Combining: a
+// matching Deny denies; an indeterminate Deny denies; a matching Allow allows; else the
+// defaults (any Deny default denies).
+type Tri = 'T' | 'F' | 'I';
+const MAX_SAFE = 2 ** 53 - 1;
+function refNumber(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v !== 'string') return undefined;
+  // optional "-", digits, optional ".digits" — and nothing else
+  let i = v.startsWith('-') ? 1 : 0;
+  const digits = (from: number) => {
+    let j = from;
+    while (j < v.length && v[j]! >= '0' && v[j]! <= '9') j++;
+    return j;
+  };
+  let j = digits(i);
+  if (j === i) return undefined;
+  if (v[j] === '.') {
+    i = j + 1;
+    j = digits(i);
+    if (j === i) return undefined;
+  }
+  if (j !== v.length) return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+function refInteger(v: unknown): number | undefined {
+  if (typeof v === 'string' && v.includes('.')) return undefined;
+  const n = refNumber(v);
+  return n !== undefined && Number.isInteger(n) && Math.abs(n) <= MAX_SAFE ? n : undefined;
+}
+function refCondition(c: Cond, attrs: Record<string, unknown>, context: Record<string, unknown>): Tri {
   const read = (name: string) => (name === 'request_metadata' ? context[c.metadata_key ?? ''] : attrs[name]);
+  const missing = (v: unknown) => v === undefined || v === null;
   const a = read(c.attribute);
+  if (c.function === 'is_present') return missing(a) ? 'F' : 'T';
+  if (c.function === 'is_absent') return missing(a) ? 'T' : 'F';
   const b = c.value_from_attribute !== undefined ? attrs[c.value_from_attribute] : c.value;
+  if (missing(a) || missing(b)) return 'F';
+  const tri = (x: boolean): Tri => (x ? 'T' : 'F');
   switch (c.function) {
-    case 'is_present':
-      return a !== undefined && a !== null;
-    case 'is_absent':
-      return a === undefined || a === null;
     case 'string_equal':
-      return typeof a === 'string' && a === b;
+      return typeof a === 'string' ? tri(a === b) : 'I';
     case 'string_not_equal':
-      return typeof a === 'string' && a !== b;
+      return typeof a === 'string' ? tri(a !== b) : 'I';
     case 'string_in':
-      return typeof a === 'string' && (b as string[]).includes(a);
+      return typeof a === 'string' ? tri((b as string[]).includes(a)) : 'I';
     case 'boolean_equal': {
       const x = a === true || a === 'true' ? true : a === false || a === 'false' ? false : undefined;
-      return x !== undefined && x === b;
+      return x === undefined ? 'I' : tri(x === b);
     }
     case 'list_contains':
-      return Array.isArray(a) && a.includes(b);
+      return Array.isArray(a) ? tri(a.includes(b)) : 'I';
     default: {
-      const x = isInt(a);
-      const y = isInt(b);
-      if (x === undefined || y === undefined) return false;
-      if (c.function === 'integer_less_than') return x < y;
-      if (c.function === 'integer_less_equal') return x <= y;
-      if (c.function === 'integer_greater_than') return x > y;
-      if (c.function === 'integer_greater_equal') return x >= y;
-      if (c.function === 'integer_equal') return x === y;
+      const double = c.function.startsWith('double_');
+      const x = double ? refNumber(a) : refInteger(a);
+      const y = double ? refNumber(b) : refInteger(b);
+      if (x === undefined || y === undefined) return 'I';
+      const op = c.function.slice(c.function.indexOf('_') + 1);
+      if (op === 'less_than') return tri(x < y);
+      if (op === 'less_equal') return tri(x <= y);
+      if (op === 'greater_than') return tri(x > y);
+      if (op === 'greater_equal') return tri(x >= y);
+      if (op === 'equal') return tri(x === y);
       throw new Error(`reference: ${c.function}`);
     }
   }
+}
+function refRule(rule: Rule, attrs: Record<string, unknown>, context: Record<string, unknown>): Tri {
+  const outcomes = rule.conditions.map((c) => refCondition(c, attrs, context));
+  if (outcomes.includes('F')) return 'F';
+  return outcomes.includes('I') ? 'I' : 'T';
 }
 function reference(
   policies: Policy[],
@@ -137,25 +195,24 @@ function reference(
   action: string,
   attrs: Record<string, unknown>,
   context: Record<string, unknown>,
-): 'Allow' | 'Deny' {
+): { effect: 'Allow' | 'Deny'; indeterminate: boolean } {
   const names = new Set(
     bindings
       .filter(([r, a]) => (r === resource || r === '*') && (a === action || a === '*'))
       .map(([, , p]) => p),
   );
   const applicable = policies.filter((p) => names.has(p.name));
-  if (applicable.length === 0) return 'Deny';
-  let allowed = false;
-  for (const p of applicable) {
-    for (const rule of p.specification.rules) {
-      if (rule.conditions.every((c) => refCondition(c, attrs, context))) {
-        if (rule.effect === 'Deny') return 'Deny';
-        allowed = true;
-      }
-    }
-  }
-  if (allowed) return 'Allow';
-  return applicable.some((p) => p.specification.default.effect === 'Deny') ? 'Deny' : 'Allow';
+  if (applicable.length === 0) return { effect: 'Deny', indeterminate: false };
+  const rules = applicable.flatMap((p) => p.specification.rules);
+  const outcome = (r: Rule) => refRule(r, attrs, context);
+  if (rules.some((r) => r.effect === 'Deny' && outcome(r) === 'T'))
+    return { effect: 'Deny', indeterminate: false };
+  if (rules.some((r) => r.effect === 'Deny' && outcome(r) === 'I'))
+    return { effect: 'Deny', indeterminate: true };
+  if (rules.some((r) => r.effect === 'Allow' && outcome(r) === 'T'))
+    return { effect: 'Allow', indeterminate: false };
+  const effect = applicable.some((p) => p.specification.default.effect === 'Deny') ? 'Deny' : 'Allow';
+  return { effect, indeterminate: false };
 }
 // -----------------------------------------------------------------------------------
 
@@ -205,7 +262,9 @@ describe('compiled evaluator vs reference interpreter', () => {
               timezone: 'UTC',
             });
             const want = reference(policies, bindingList, req.resource, req.action, attrs, context);
-            expect(got.effect).toBe(want);
+            expect(got.effect).toBe(want.effect);
+            // An indeterminate Deny is reported as such (and only then).
+            expect(got.reasons[0]?.code === 'indeterminate').toBe(want.indeterminate);
           }
         },
       ),
