@@ -1,6 +1,20 @@
 /**
- * The audit event: one per decision, including refusals of bad tokens. Never holds
- * the raw token or an API key; the context is size-capped and redacted per workspace.
+ * The audit event: one per decision, including refusals of bad tokens and of gateway
+ * requests. Never holds the raw token or an API key.
+ *
+ * Every event is built by `auditEvent`, the one place that
+ * - removes the workspace's `redactKeys` from every place a value could appear: the
+ *   context and the attributes (at any depth; a key `card` also covers `ext_card`), and
+ *   the reasons — a condition on a redacted path loses its `actual`/`expected` values
+ *   and its message is rewritten without them;
+ * - bounds every field: long strings are cut and marked, long lists and objects are
+ *   cut and marked, nesting is capped, and the reasons and the input each stay under a
+ *   byte budget, so every decision fits a D1 row and a queue message (PRODUCT.md →
+ *   Reliability: bounded audit events).
+ *
+ * Markers are objects no JSON input can be confused with after the fact:
+ * `{ "$redacted": true }` and `{ "$truncated": true, "type", "length", … }`. Replay
+ * treats a condition that needs a marked value as indeterminate.
  */
 export type AuditEvent = {
   decisionId: string;
@@ -16,30 +30,151 @@ export type AuditEvent = {
   policyVersion: number | null;
   ruleId: string | null;
   reasons: unknown[];
-  /** Normalized input after redaction: the attributes policies saw and the context. */
+  /** Normalized input after redaction and bounding: the attributes policies saw and the context. */
   input: { attributes: Record<string, unknown>; context: Record<string, unknown> };
   latencyMs: number;
   ip: string | null;
   userAgent: string | null;
 };
 
-export const MAX_AUDIT_CONTEXT_BYTES = 4096;
-const REDACTED = '[redacted]';
+/** What a producer knows about a decision, before redaction and bounding. */
+export type AuditFacts = Omit<AuditEvent, 'input'> & {
+  attributes: Record<string, unknown>;
+  context: Record<string, unknown>;
+};
 
-/** Replaces redacted keys (at any depth) and caps the serialized size. */
-export function redactContext(
-  context: Record<string, unknown>,
-  redactKeys: readonly string[],
-): Record<string, unknown> {
+export const AUDIT_LIMITS = {
+  /** Characters kept of any string value (the rest is cut and marked). */
+  string: 256,
+  /** Characters kept of a reason's message. */
+  message: 512,
+  /** Items kept of a list, keys kept of an object. */
+  items: 64,
+  /** Levels of nesting kept. */
+  depth: 8,
+  /** Serialized bytes allowed for the reasons, and separately for the input. */
+  bytes: 16 * 1024,
+  /** Characters kept of short identifying fields (subject, resource, action, user agent). */
+  field: 512,
+} as const;
+
+export const REDACTED = Object.freeze({ $redacted: true as const });
+
+export function isRedacted(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && (v as { $redacted?: unknown }).$redacted === true;
+}
+
+const truncatedString = (s: string) => ({
+  $truncated: true,
+  type: 'string',
+  length: s.length,
+  prefix: s.slice(0, AUDIT_LIMITS.string),
+});
+
+/** Redacts keys and bounds sizes in a JSON value (iterative depth cap, no recursion past it). */
+function scrub(v: unknown, keys: ReadonlySet<string>, depth: number): unknown {
+  if (typeof v === 'string') return v.length > AUDIT_LIMITS.string ? truncatedString(v) : v;
+  if (v === null || typeof v !== 'object') return v;
+  if (depth >= AUDIT_LIMITS.depth)
+    return { $truncated: true, type: Array.isArray(v) ? 'list' : 'object', depth };
+  if (Array.isArray(v)) {
+    const items = v.slice(0, AUDIT_LIMITS.items).map((x) => scrub(x, keys, depth + 1));
+    if (v.length > AUDIT_LIMITS.items) items.push({ $truncated: true, type: 'list', length: v.length });
+    return items;
+  }
+  const out: Record<string, unknown> = {};
+  let n = 0;
+  let total = 0;
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) continue;
+    total++;
+    if (n >= AUDIT_LIMITS.items) continue;
+    n++;
+    const key = k.length > AUDIT_LIMITS.string ? k.slice(0, AUDIT_LIMITS.string) : k;
+    out[key] = isRedactedKey(k, keys) ? REDACTED : scrub((v as Record<string, unknown>)[k], keys, depth + 1);
+  }
+  if (total > n) out.$truncated = { type: 'object', keys: total };
+  return out;
+}
+
+function isRedactedKey(k: string, keys: ReadonlySet<string>): boolean {
+  return keys.has(k) || (k.startsWith('ext_') && keys.has(k.slice(4)));
+}
+
+/** Whether an attribute reference ("request_metadata.card", "ext_card", "record.x.card") names a redacted key. */
+function touchesRedacted(path: unknown, keys: ReadonlySet<string>): boolean {
+  return typeof path === 'string' && path.split('.').some((seg) => isRedactedKey(seg, keys));
+}
+
+const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max)}… [cut, ${s.length} chars]` : s);
+
+/** A reason with redacted values removed (values and messages) and its strings bounded. */
+function scrubReason(reason: unknown, keys: ReadonlySet<string>): unknown {
+  if (typeof reason !== 'object' || reason === null) return reason;
+  const r = { ...(reason as Record<string, unknown>) };
+  const condition = r.condition as Record<string, unknown> | undefined;
+  if (condition && typeof condition === 'object') {
+    const hidden =
+      touchesRedacted(condition.attribute, keys) || touchesRedacted(condition.operandAttribute, keys);
+    const c: Record<string, unknown> = { ...condition };
+    if (hidden) {
+      if ('actual' in c) c.actual = REDACTED;
+      if (touchesRedacted(condition.operandAttribute, keys) && 'expected' in c) c.expected = REDACTED;
+      c.message = `${String(condition.function)} on ${String(condition.attribute)}: ${String(condition.result)} (values redacted)`;
+      r.message = `rule "${String(r.rule)}": ${c.message}`;
+    }
+    r.condition = scrub(c, keys, 1);
+    if (typeof c.message === 'string')
+      (r.condition as Record<string, unknown>).message = cut(c.message, AUDIT_LIMITS.message);
+  }
+  if (typeof r.message === 'string') r.message = cut(r.message, AUDIT_LIMITS.message);
+  for (const [k, v] of Object.entries(r)) {
+    if (k !== 'condition' && k !== 'message') r[k] = scrub(v, keys, 1);
+  }
+  return r;
+}
+
+const byteLength = (v: unknown) => JSON.stringify(v)?.length ?? 0;
+
+/** Keeps as many reasons as fit the byte budget, then says how many were left out. */
+function boundReasons(reasons: unknown[]): unknown[] {
+  const out: unknown[] = [];
+  let bytes = 2;
+  for (let i = 0; i < reasons.length; i++) {
+    const size = byteLength(reasons[i]) + 1;
+    if (bytes + size > AUDIT_LIMITS.bytes - 128) {
+      out.push({
+        code: 'reasons_truncated',
+        message: `${reasons.length - i} more reasons left out of the audit`,
+      });
+      break;
+    }
+    out.push(reasons[i]);
+    bytes += size;
+  }
+  return out;
+}
+
+function boundObject(o: Record<string, unknown>): Record<string, unknown> {
+  const size = byteLength(o);
+  return size > AUDIT_LIMITS.bytes ? { $truncated: true, type: 'object', bytes: size } : o;
+}
+
+/** The stored form of one decision: redacted, every field bounded. Pure. */
+export function auditEvent(facts: AuditFacts, redactKeys: readonly string[]): AuditEvent {
   const keys = new Set(redactKeys);
-  const walk = (v: unknown, depth: number): unknown => {
-    if (depth > 8 || v === null || typeof v !== 'object') return v;
-    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = keys.has(k) ? REDACTED : walk(x, depth + 1);
-    return out;
+  const { attributes, context, reasons, ...rest } = facts;
+  const field = (s: string) => cut(s, AUDIT_LIMITS.field);
+  return {
+    ...rest,
+    subject: rest.subject === null ? null : field(rest.subject),
+    resource: field(rest.resource),
+    action: field(rest.action),
+    userAgent: rest.userAgent === null ? null : rest.userAgent.slice(0, 256),
+    reasons: boundReasons(reasons.slice(0, 64).map((r) => scrubReason(r, keys))),
+    input: {
+      attributes: boundObject(scrub(attributes, keys, 0) as Record<string, unknown>),
+      context: boundObject(scrub(context, keys, 0) as Record<string, unknown>),
+    },
   };
-  const redacted = walk(context, 0) as Record<string, unknown>;
-  const size = JSON.stringify(redacted).length;
-  return size > MAX_AUDIT_CONTEXT_BYTES ? { _truncated: true, _bytes: size } : redacted;
 }

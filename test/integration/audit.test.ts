@@ -301,7 +301,7 @@ describe('what is stored', () => {
     expect(row).not.toBeNull();
     const text = JSON.stringify(row);
     expect(text).not.toContain('4111111111111111');
-    expect(text).toContain('[redacted]');
+    expect(text).toContain('$redacted');
     expect(text).not.toContain(token);
     expect(text).not.toContain(token.split('.')[2]);
     expect(JSON.parse(row?.input ?? '{}').context.amount).toBe(5);
