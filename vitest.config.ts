@@ -80,6 +80,17 @@ export default defineConfig(async () => {
             globalSetup: ['./test/setup/idp-server.ts'],
           },
         },
+        {
+          test: {
+            // Real nginx running examples/gateways/nginx.conf in front of Verdict in workerd
+            // (started from the test through Miniflare's API, not the Workers pool).
+            name: 'gateway',
+            include: ['test/gateway/**/*.test.ts'],
+            environment: 'node',
+            hookTimeout: 60_000,
+            testTimeout: 60_000,
+          },
+        },
       ],
     },
   };

@@ -1,12 +1,19 @@
 /**
- * The service-binding entrypoint: a gateway Worker bound to Verdict calls
- * `env.VERDICT.authorize(workspaceId, { token, resource, action, context })` and gets
- * the same Decision object as POST /authorize, without HTTP. Token refusals come back
- * as a Deny decision whose reasons carry the token reason code (RPC has no status).
+ * The service-binding entrypoint. A gateway Worker bound to Verdict calls
+ * - `env.VERDICT.authorize(workspaceId, { token, resource, action, context, ip })` and gets
+ *   the same Decision object as POST /authorize, without HTTP;
+ * - `env.VERDICT.authorizeRequest(workspaceId, { token, method, url, ip })` to authorize
+ *   the request it is about to forward through the workspace's route map, with the same
+ *   canonical path and answers (200 / 401 / 403 and headers) as forward-auth.
+ * `ip` is the end user's address (`request.headers.get('cf-connecting-ip')` in the
+ * gateway); without it, ip conditions are indeterminate (an ip Deny rule denies).
+ * Token refusals come back as a Deny decision whose reasons carry the token reason code
+ * (RPC has no status).
  */
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import { sendAudit } from './audit/producer';
 import { authorize, type Decision, newDecisionId } from './decision/authorize';
+import { type GatewayAnswer, gatewayClientIp, gatewayDecision } from './decision/gateway';
 import { VerdictError } from './lib/errors';
 
 export type RpcAuthorizeRequest = {
@@ -14,7 +21,24 @@ export type RpcAuthorizeRequest = {
   resource: string;
   action: string;
   context?: Record<string, unknown>;
+  ip?: string;
 };
+
+export type RpcRouteRequest = {
+  token?: string;
+  method: string;
+  /** The request's URL (absolute, as `request.url` in the gateway) or its path and query. */
+  url: string;
+  ip?: string;
+};
+
+/** The path and query of an absolute http(s) URL, as written (never re-parsed), or the input. */
+function targetOf(url: string): string | undefined {
+  const m = /^https?:\/\/[^/?#]*/i.exec(url);
+  if (!m) return url;
+  const rest = url.slice(m[0].length);
+  return rest === '' ? '/' : rest.startsWith('/') ? rest : undefined;
+}
 
 export class VerdictRpc extends WorkerEntrypoint<Env> {
   async authorize(workspaceId: string, request: RpcAuthorizeRequest): Promise<Decision> {
@@ -27,7 +51,7 @@ export class VerdictRpc extends WorkerEntrypoint<Env> {
         workspaceId,
         request.token,
         [{ resource: request.resource, action: request.action, context: request.context ?? {} }],
-        {},
+        { ip: gatewayClientIp(request.ip) },
       );
       this.ctx.waitUntil(sendAudit(this.env, outcome.events));
       if (!outcome.ok) {
@@ -43,6 +67,20 @@ export class VerdictRpc extends WorkerEntrypoint<Env> {
         ? deny(err.code, err.detail)
         : deny('internal', 'no decision could be made');
     }
+  }
+
+  async authorizeRequest(workspaceId: string, request: RpcRouteRequest): Promise<GatewayAnswer> {
+    const target = typeof request?.url === 'string' ? targetOf(request.url) : undefined;
+    if (typeof request?.method !== 'string' || target === undefined) {
+      return { status: 403, reason: 'bad_request', headers: { 'x-verdict-decision': 'Deny' } };
+    }
+    return gatewayDecision(
+      this.env,
+      this.ctx,
+      workspaceId,
+      { method: request.method, target, token: request.token },
+      { ip: gatewayClientIp(request.ip) },
+    );
   }
 }
 

@@ -161,9 +161,13 @@ describe('OpenID AuthZEN evaluation API', () => {
 });
 
 describe('Envoy ext_authz (HTTP service mode)', () => {
-  const envoy = (method: string, path: string, token?: string) =>
+  // Envoy's filter config names the workspace (headers_to_add), as the README shows.
+  const envoy = (method: string, path: string, token?: string, workspace: string | null = 'demo') =>
     call(method, `/v1/workspaces/demo/ext-authz${path}`, {
-      headers: token ? { authorization: `Bearer ${token}` } : {},
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(workspace === null ? {} : { 'x-verdict-workspace': workspace }),
+      },
     });
 
   it('allowed → 200 with identity headers; denied → 403; missing token → 401; unmapped → 403', async () => {
@@ -177,6 +181,27 @@ describe('Envoy ext_authz (HTTP service mode)', () => {
     const unmapped = await envoy('GET', '/elsewhere', await devToken('manager'));
     expect(unmapped.status).toBe(403);
     expect(unmapped.headers.get('x-verdict-reason')).toBe('no_route');
+  });
+
+  it('the workspace header is part of the contract: missing or naming another workspace → 403', async () => {
+    const token = await devToken('manager');
+    const missing = await envoy('POST', '/api/orders/order-3/approve', token, null);
+    expect(missing.status).toBe(403);
+    expect(missing.headers.get('x-verdict-reason')).toBe('gateway_headers_missing');
+    const other = await envoy('POST', '/api/orders/order-3/approve', token, 'acme');
+    expect(other.status).toBe(403);
+    expect(other.headers.get('x-verdict-reason')).toBe('conflicting_gateway_headers');
+  });
+
+  it('the path after the prefix is matched in canonical form; ambiguous forms are refused', async () => {
+    const token = await devToken('manager');
+    // "%2e%2e" is not resolved by the runtime: it must not climb out of the prefix either.
+    expect((await envoy('POST', '/api/orders/%2e%2e/order-3/approve', token)).status).toBe(403);
+    const refused = await envoy('POST', '/api/orders/order-3%2Fapprove', token);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('x-verdict-reason')).toBe('path_refused');
+    // Positive twin: an encoded unreserved character is the same route.
+    expect((await envoy('POST', '/api/%6Frders/order-3/approve', token)).status).toBe(200);
   });
 });
 
@@ -328,7 +353,9 @@ describe('policies checked against claim mappings', () => {
     };
     const res = await call('PUT', `/v1/workspaces/${w.ws}/policies/wrong`, { key: w.adminKey, body: wrong });
     expect(res.status).toBe(422);
-    expect(JSON.stringify(await json(res))).toContain('ext_role is mapped as a string');
+    expect(JSON.stringify(await json(res))).toContain(
+      'integer_greater_than cannot read ext_role, mapped as a string',
+    );
   });
 
   it('GET /attributes derives the schema from the mappings', async () => {

@@ -9,11 +9,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { authorize, type Decision } from '../../decision/authorize';
+import { requireIdentity, settle } from '../../decision/enforce';
 import { badRequest } from '../../lib/errors';
+import { WORKSPACE_ID } from '../../storage/workspaces';
 import { bearerToken } from '../middleware/auth';
 import { router } from '../openapi';
 import type { AppEnv } from '../types';
-import { callerOf, requireIdentity, settle } from './authorize';
+import { callerOf, decisionRequest } from './authorize';
 
 const Properties = z.record(z.string(), z.unknown());
 const Entity = z.object({
@@ -47,12 +49,22 @@ const Evaluations = PartialEvaluation.extend({
 type Item = z.infer<typeof Evaluation>;
 type Result = { decision: boolean; context?: Record<string, unknown> };
 
+/** The workspace named by the host's first label (acme.verdict.example.com), if any. */
+function hostWorkspace(host: string): string | undefined {
+  // IP literals and single-label hosts (localhost) name no workspace.
+  if (host.startsWith('[') || /^[0-9.]+$/.test(host)) return undefined;
+  const labels = host.split('.');
+  return labels.length >= 3 && WORKSPACE_ID.test(labels[0] ?? '') ? labels[0] : undefined;
+}
+
+/** The workspace: X-Verdict-Workspace or the host; both present and different is refused. */
 function workspaceOf(c: Context<AppEnv>): string {
   const header = c.req.header('x-verdict-workspace');
-  if (header) return header;
-  const host = new URL(c.req.url).hostname;
-  const labels = host.split('.');
-  if (labels.length >= 3 && /^[a-z0-9][a-z0-9-]{1,62}$/.test(labels[0] ?? '')) return labels[0] as string;
+  const fromHost = hostWorkspace(new URL(c.req.url).hostname);
+  if (header !== undefined && fromHost !== undefined && header !== fromHost)
+    throw badRequest('X-Verdict-Workspace and the host name different workspaces');
+  const ws = header ?? fromHost;
+  if (ws !== undefined) return ws;
   throw badRequest('Name the workspace with the X-Verdict-Workspace header (or use <workspace>.<your host>)');
 }
 
@@ -67,7 +79,8 @@ function toCheck(item: Item) {
       ...(item.context ?? {}),
       resource_id: item.resource.id,
     },
-    record: { id: item.resource.id, ...props },
+    // The PEP's properties never override the resource's own id.
+    record: { ...props, id: item.resource.id },
   };
 }
 
@@ -94,7 +107,10 @@ async function evaluate(
   // Verify the token once; a refused token is the request's 401, as for /authorize.
   const first = items.find((i): i is Item => typeof i !== 'string');
   const sub = (
-    await requireIdentity(c, ws, token, first ? toCheck(first) : { resource: 'authzen', action: 'evaluate' })
+    await requireIdentity(
+      decisionRequest(c, ws, token),
+      first ? toCheck(first) : { resource: 'authzen', action: 'evaluate' },
+    )
   ).sub;
   const results: Result[] = [];
   for (const item of items) {
@@ -107,7 +123,7 @@ async function evaluate(
       };
     else {
       const outcome = await authorize(c.env, ws, token, [toCheck(item)], callerOf(c));
-      settle(c, outcome);
+      settle({ env: c.env, ctx: c.executionCtx }, outcome);
       result = resultOf(outcome.decisions[0] as Decision);
     }
     results.push(result);

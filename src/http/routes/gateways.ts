@@ -1,30 +1,66 @@
 /**
  * Gateway contracts beyond forward-auth, over the same decision path:
  * - Envoy ext_authz, HTTP service mode: Envoy sends the original method, path (after
- *   `path_prefix`) and headers to /v1/workspaces/:ws/ext-authz/<original path>; 200
- *   allows (X-Verdict-* headers go upstream), 401/403 are relayed to the client.
- *   Configure the filter with failure_mode_allow: false.
+ *   `path_prefix`) and headers to /v1/workspaces/:ws/ext-authz/<original path>, plus
+ *   X-Verdict-Workspace (headers_to_add); 200 allows (X-Verdict-* headers go upstream),
+ *   401/403 are relayed to the client. Configure the filter with failure_mode_allow:
+ *   false and the connection manager with normalize_path / merge_slashes.
  * - AWS API Gateway HTTP API Lambda authorizer, payload 2.0, simple response:
  *   POST the authorizer event to /v1/workspaces/:ws/lambda-authorizer and get
  *   `{ isAuthorized, context }` (always 200; the decision is in the body).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { gatewayDecision } from '../gateway-decision';
+import { gatewayClientIp, gatewayDecision } from '../../decision/gateway';
 import { bearerToken } from '../middleware/auth';
 import { jsonBody, router, WorkspaceParam } from '../openapi';
 
 export const gatewayRoutes = router();
 
+/**
+ * The original request target of an ext_authz check: the raw text after the prefix
+ * (never a URL parser's reading of it, which would resolve "%2e%2e" against Verdict's
+ * own path). Envoy must name the workspace in X-Verdict-Workspace (headers_to_add), so
+ * a target whose dot segments the runtime resolved out of the prefix cannot land on
+ * another workspace or route.
+ */
+function extAuthzTarget(url: string, ws: string): string | undefined {
+  const pathStart = url.indexOf('/', url.indexOf('//') + 2);
+  const raw = pathStart < 0 ? '/' : url.slice(pathStart);
+  const prefix = `/v1/workspaces/${ws}/ext-authz`;
+  if (!raw.startsWith(prefix)) return undefined;
+  const rest = raw.slice(prefix.length);
+  if (rest === '' || rest.startsWith('?')) return `/${rest}`;
+  return rest.startsWith('/') ? rest : undefined;
+}
+
 gatewayRoutes.all('/v1/workspaces/:ws/ext-authz/*', async (c) => {
   const ws = c.req.param('ws');
-  const prefix = `/v1/workspaces/${ws}/ext-authz`;
-  const url = new URL(c.req.url);
-  const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) || '/' : '/';
-  const answer = await gatewayDecision(c, ws, {
-    method: c.req.method,
-    uri: `${path}${url.search}`,
-    token: bearerToken(c),
-  });
+  const target = extAuthzTarget(c.req.url, ws);
+  const named = c.req.header('x-verdict-workspace');
+  const refused =
+    named === undefined
+      ? 'gateway_headers_missing'
+      : named !== ws || target === undefined
+        ? 'conflicting_gateway_headers'
+        : undefined;
+  const answer =
+    refused !== undefined || target === undefined
+      ? {
+          status: 403 as const,
+          reason: refused ?? 'conflicting_gateway_headers',
+          headers: {
+            'x-verdict-decision': 'Deny',
+            'x-verdict-reason': refused ?? 'conflicting_gateway_headers',
+          },
+        }
+      : await gatewayDecision(
+          c.env,
+          c.executionCtx,
+          ws,
+          { method: c.req.method, target, token: bearerToken(c) },
+          // Envoy's own headers do not carry a trustworthy client address by default.
+          { userAgent: c.req.header('user-agent') },
+        );
   const headers: Record<string, string> = { ...answer.headers, 'cache-control': 'no-store' };
   if (answer.status === 200) return c.body(null, 200, headers);
   if (answer.status === 401)
@@ -49,7 +85,10 @@ const LambdaEvent = z
     headers: z.record(z.string(), z.string()).optional(),
     requestContext: z
       .object({
-        http: z.object({ method: z.string(), path: z.string().optional() }).passthrough().optional(),
+        http: z
+          .object({ method: z.string(), path: z.string().optional(), sourceIp: z.string().optional() })
+          .passthrough()
+          .optional(),
       })
       .passthrough()
       .optional(),
@@ -86,8 +125,15 @@ gatewayRoutes.openapi(
       /^Bearer +(\S+)$/i.exec(source)?.[1] ?? (source && !source.includes(' ') ? source : undefined);
     const method = event.requestContext?.http?.method ?? event.routeKey?.split(' ')[0] ?? 'GET';
     const path = event.rawPath ?? event.requestContext?.http?.path ?? '/';
-    const uri = event.rawQueryString ? `${path}?${event.rawQueryString}` : path;
-    const answer = await gatewayDecision(c, c.req.valid('param').ws, { method, uri, token });
+    const target = event.rawQueryString ? `${path}?${event.rawQueryString}` : path;
+    const answer = await gatewayDecision(
+      c.env,
+      c.executionCtx,
+      c.req.valid('param').ws,
+      { method, target, token },
+      // API Gateway sets sourceIp from the connection; the client cannot choose it.
+      { ip: gatewayClientIp(event.requestContext?.http?.sourceIp), userAgent: headers['user-agent'] },
+    );
     const context: Record<string, string> = { decision: answer.status === 200 ? 'Allow' : 'Deny' };
     if (answer.headers['x-verdict-subject']) context.subject = answer.headers['x-verdict-subject'];
     if (answer.headers['x-verdict-decision-id']) context.decisionId = answer.headers['x-verdict-decision-id'];

@@ -1,0 +1,124 @@
+/**
+ * The one decision function behind every gateway contract (forward-auth for nginx and
+ * Traefik, Envoy ext_authz, the Lambda-authorizer format, and RPC's authorizeRequest):
+ * the original request's method and target go through the canonical path and the
+ * workspace's route map (decision/route-map.ts), then the same authorize() as the API.
+ * Answers in the only vocabulary gateways share: 200, 401 or 403. Never throws (fail
+ * closed). Refusals (an ambiguous path, a conflicting header family, no route) are
+ * decisions too, and are audited.
+ *
+ * Which request is asked about is a property of the gateway's contract, never of
+ * headers a client could have added (http/gateway-headers.ts).
+ */
+import { auditEvent } from '../audit/event';
+import { sendAudit } from '../audit/producer';
+import { VerdictError } from '../lib/errors';
+import { authorize, type Caller, type DecisionEnv, newDecisionId, snapshotFor } from './authorize';
+import { resolveRoute } from './route-map';
+
+export type GatewayAnswer = {
+  status: 200 | 401 | 403;
+  headers: Record<string, string>;
+  reason?: string;
+};
+
+export type GatewayRequest = {
+  method: string;
+  /** The raw request target the gateway received: "/path?query". */
+  target: string;
+  token: string | undefined;
+};
+
+type Ctx = { waitUntil(p: Promise<unknown>): void };
+
+/** The decision for a gateway's original request. Never throws. */
+export async function gatewayDecision(
+  env: DecisionEnv & Parameters<typeof sendAudit>[0],
+  ctx: Ctx,
+  ws: string,
+  original: GatewayRequest,
+  caller: Caller,
+): Promise<GatewayAnswer> {
+  const deny = (status: 401 | 403, reason: string, extra: Record<string, string> = {}): GatewayAnswer => ({
+    status,
+    reason,
+    headers: { 'x-verdict-decision': 'Deny', 'x-verdict-reason': reason, ...extra },
+  });
+  try {
+    const now = Date.now();
+    const snapshot = await snapshotFor(env, ws, now);
+    const resolved = resolveRoute(snapshot.settings.routeMap, original.method, original.target);
+    if (!resolved.ok || !resolved.match) {
+      // Refused before any token or policy: audited as a Deny of the request as sent.
+      const reason = resolved.ok ? 'no_route' : 'path_refused';
+      const decisionId = newDecisionId();
+      const message = resolved.ok
+        ? `No route-map entry matches ${resolved.method} ${resolved.path}`
+        : `The request target is refused (${resolved.refusal}): ${resolved.detail}`;
+      ctx.waitUntil(
+        sendAudit(env, [
+          auditEvent(
+            {
+              decisionId,
+              workspaceId: ws,
+              time: now,
+              subject: null,
+              provider: null,
+              resource: '(gateway)',
+              action: original.method.slice(0, 16),
+              decision: 'Deny',
+              policy: null,
+              policyVersion: null,
+              ruleId: null,
+              reasons: [{ code: reason, message }],
+              attributes: {},
+              context: { target: original.target },
+              latencyMs: 0,
+              ip: caller.ip ?? null,
+              userAgent: caller.userAgent ?? null,
+            },
+            snapshot.settings.redactKeys,
+          ),
+        ]),
+      );
+      return deny(403, reason, {
+        'x-verdict-decision-id': decisionId,
+        ...(resolved.ok ? {} : { 'x-verdict-path-refusal': resolved.refusal }),
+      });
+    }
+    const route = resolved.match;
+    const context = { ...route.params, method: resolved.method, path: resolved.path };
+    const outcome = await authorize(
+      env,
+      ws,
+      original.token,
+      [{ resource: route.resource, action: route.action, context }],
+      caller,
+      now,
+    );
+    ctx.waitUntil(sendAudit(env, outcome.events));
+    if (!outcome.ok) return deny(outcome.error.status === 401 ? 401 : 403, outcome.error.reason);
+    const decision = outcome.decisions[0];
+    if (!decision?.allowed) {
+      return deny(403, 'policy_denied', { 'x-verdict-decision-id': decision?.decisionId ?? '' });
+    }
+    return {
+      status: 200,
+      headers: {
+        'x-verdict-decision': 'Allow',
+        'x-verdict-subject': outcome.identity.sub,
+        'x-verdict-decision-id': decision.decisionId,
+        'x-verdict-policy': `${decision.policy}@${decision.policyVersion}`,
+      },
+    };
+  } catch (err) {
+    // Fail closed, in the only vocabulary the gateway understands.
+    return deny(403, err instanceof VerdictError ? err.code : 'internal');
+  }
+}
+
+/** A gateway-reported client address, when it is an IP literal (otherwise unknown). */
+export function gatewayClientIp(value: string | null | undefined): string | undefined {
+  const v = value?.trim();
+  return v && /^[0-9A-Fa-f:.]{2,45}$/.test(v) ? v : undefined;
+}

@@ -1,0 +1,105 @@
+/// <reference types="node" />
+// Verdict in workerd for the gateway tests, the way bench/run.mjs starts it: Miniflare's API
+// directly, with local (in-memory) D1, KV and Queues and the migrations applied statement by
+// statement. The Worker is bundled with esbuild's JS API (about 0.1 s, in memory) rather than
+// `wrangler deploy --dry-run` (a child process, ~1.2 s here, writing to disk); the options mirror what
+// wrangler passes for a Workers target: ESM, the workerd/worker/browser export conditions, and
+// `cloudflare:*` / `node:*` left to the runtime.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { Miniflare } from 'miniflare';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export type RunningVerdict = {
+  /** http://127.0.0.1:<port>, no trailing slash. */
+  url: string;
+  port: number;
+  close: () => Promise<void>;
+};
+
+/** The compatibility date wrangler.toml deploys with, so the test runs the same runtime. */
+function compatibilityDate(): string {
+  const toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
+  const date = /^compatibility_date\s*=\s*"([0-9-]+)"/m.exec(toml)?.[1];
+  if (!date) throw new Error('wrangler.toml has no compatibility_date');
+  return date;
+}
+
+/** src/index.ts as one ES module (in memory). */
+async function bundle(): Promise<Uint8Array> {
+  const result = await build({
+    entryPoints: [join(ROOT, 'src/index.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['browser', 'module', 'main'],
+    external: ['cloudflare:*', 'node:*'],
+    write: false,
+    logLevel: 'silent',
+  });
+  const out = result.outputFiles[0];
+  if (!out) throw new Error('esbuild produced no output for src/index.ts');
+  return out.contents;
+}
+
+/** Bundles src/index.ts and starts it in workerd with fresh local storage and the migrations applied. */
+export async function startVerdict(bindings: Record<string, string>): Promise<RunningVerdict> {
+  const code = await bundle();
+  const dir = mkdtempSync(join(tmpdir(), 'verdict-gateway-worker-'));
+  const scriptPath = join(dir, 'verdict.mjs');
+  writeFileSync(scriptPath, code);
+  const mf = new Miniflare({
+    scriptPath,
+    modules: true,
+    modulesRoot: dir,
+    compatibilityDate: compatibilityDate(),
+    host: '127.0.0.1',
+    port: 0,
+    d1Databases: { DB: 'gateway-test-db' },
+    kvNamespaces: ['CACHE'],
+    queueProducers: { AUDIT_QUEUE: 'verdict-audit' },
+    queueConsumers: {
+      'verdict-audit': {
+        maxBatchSize: 100,
+        maxBatchTimeout: 1,
+        maxRetries: 5,
+        deadLetterQueue: 'verdict-audit-dlq',
+      },
+    },
+    bindings,
+  });
+  try {
+    const url = (await mf.ready).toString().replace(/\/$/, '');
+    const db = await mf.getD1Database('DB');
+    const migrations = readdirSync(join(ROOT, 'migrations'))
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
+    for (const f of migrations) {
+      for (const stmt of readFileSync(join(ROOT, 'migrations', f), 'utf8').split(
+        '--> statement-breakpoint',
+      )) {
+        if (stmt.trim()) await db.prepare(stmt).run();
+      }
+    }
+    const health = await fetch(`${url}/healthz`);
+    if (health.status !== 200) throw new Error(`Verdict in workerd: /healthz answered ${health.status}`);
+    return {
+      url,
+      port: Number(new URL(url).port),
+      close: async () => {
+        await mf.dispose();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await mf.dispose().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
