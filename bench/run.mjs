@@ -613,7 +613,7 @@ if (!ONLY || ONLY.includes('tiers')) {
     // a renamed key cannot turn the cold-KV tier into a second cold-isolate tier unnoticed.
     forgetKv: async () => {
       const kv = await tiersVerdict.mf.getKVNamespace('CACHE');
-      for (const key of ['policyset:v1:bench', `jwks:v1:${issuer}/jwks`]) {
+      for (const key of ['policyset:v2:bench', `jwks:v1:${issuer}/jwks`]) {
         if ((await kv.get(key)) === null) throw new Error(`tiers: KV has no ${key} to forget`);
         await kv.delete(key);
       }

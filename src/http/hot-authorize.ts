@@ -12,11 +12,12 @@
 
 import { authorize, type Check } from '../decision/authorize';
 import { ensureDemo } from '../decision/demo';
+import { settle } from '../decision/enforce';
 import { bearerFrom } from './middleware/auth';
 import { honestLength, JSON_TYPE, MAX_BODY_BYTES } from './middleware/body-limit';
 import { requestIdFrom } from './middleware/request-id';
 import { errorResponse } from './problem';
-import { callerFrom, NAME_MAX, settleWith, TOKEN_MAX } from './routes/authorize';
+import { callerFrom, NAME_MAX, TOKEN_MAX } from './routes/authorize';
 
 const PATH = /^\/v1\/workspaces\/([^/%]+)\/authorize$/;
 const KEYS = new Set(['token', 'resource', 'action', 'context']);
@@ -92,7 +93,7 @@ export async function hotAuthorize(
       [check],
       callerFrom(request.headers),
     );
-    settleWith(env, ctx, outcome);
+    settle({ env, ctx }, outcome);
     return new Response(JSON.stringify({ data: outcome.decisions[0] }), {
       headers: {
         'content-type': 'application/json',

@@ -21,3 +21,8 @@ export function randomSecret(n = 32): string {
   for (const b of bytes) bin += String.fromCharCode(b);
   return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
+
+/** Lowercase hex of `n` random bytes. */
+export function randomHex(n = 32): string {
+  return [...crypto.getRandomValues(new Uint8Array(n))].map((b) => b.toString(16).padStart(2, '0')).join('');
+}

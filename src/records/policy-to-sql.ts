@@ -33,6 +33,10 @@ export function fieldSql(path: readonly string[]): string | undefined {
 
 const isRecord = (path: readonly string[]) => path[0] === 'record';
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** No lone surrogates: the string means the same in UTF-16 (JavaScript) and UTF-8 (SQLite). */
+const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
+
 type Translated =
   | { kind: 'sql'; frag: SqlFragment }
   | { kind: 'true' }
@@ -90,32 +94,53 @@ function translate(
         .slice(1)
         .map((s) => `"${s}"`)
         .join('.')}')`;
-  if ((family === 'integer' || family === 'double') && op && typeof v === 'number') {
-    // Numbers compare in SQL; numeric strings (which the evaluator coerces) pass through to it.
+  if ((family === 'integer' || family === 'double') && op && typeof v === 'number' && Number.isFinite(v)) {
+    // Numbers compare in SQL with bounds widened by a hair, so SQLite's reading of a
+    // stored decimal can never exclude a row the evaluator (JavaScript) would allow;
+    // numeric strings (which the evaluator may coerce) pass through to it.
+    const slack = Math.abs(v) * 2 ** -40 + 2 ** -1000;
+    const number = `${typeOf} IN ('integer','real')`;
+    let test: SqlFragment;
+    if (op === '<' || op === '<=') test = { sql: `${col} <= ?`, params: [v + slack] };
+    else if (op === '>' || op === '>=') test = { sql: `${col} >= ?`, params: [v - slack] };
+    else if (op === '=') test = { sql: `${col} BETWEEN ? AND ?`, params: [v - slack, v + slack] };
+    else test = { sql: '1', params: [] };
     return {
       kind: 'sql',
-      frag: {
-        sql: `((${typeOf} IN ('integer','real') AND ${col} ${op} ?) OR ${typeOf} = 'text')`,
-        params: [v],
-      },
+      frag: { sql: `((${number} AND ${test.sql}) OR ${typeOf} = 'text')`, params: test.params },
     };
   }
-  if (typeof v === 'string') {
+  // Text compares as UTF-8 in SQLite and as UTF-16 in the evaluator: they agree only on
+  // well-formed strings, so a constant with a lone surrogate is left to the evaluator.
+  if (typeof v === 'string' && wellFormed(v)) {
     if (c.fn === 'string_equal')
       return { kind: 'sql', frag: { sql: `(${typeOf} = 'text' AND ${col} = ?)`, params: [v] } };
     if (c.fn === 'string_not_equal')
       return { kind: 'sql', frag: { sql: `(${typeOf} = 'text' AND ${col} <> ?)`, params: [v] } };
     if (c.fn === 'string_starts_with') {
+      // A byte prefix: substr() on text counts characters, JavaScript counts UTF-16 units.
       return {
         kind: 'sql',
-        frag: { sql: `(${typeOf} = 'text' AND substr(${col}, 1, ?) = ?)`, params: [v.length, v] },
+        frag: {
+          sql: `(${typeOf} = 'text' AND substr(CAST(${col} AS BLOB), 1, ?) = CAST(? AS BLOB))`,
+          params: [new TextEncoder().encode(v).byteLength, v],
+        },
       };
     }
   }
-  if (c.fn === 'string_in' && Array.isArray(v) && v.length > 0 && v.length <= 50) {
+  if (
+    c.fn === 'string_in' &&
+    Array.isArray(v) &&
+    v.length > 0 &&
+    v.every((x) => typeof x === 'string' && wellFormed(x))
+  ) {
+    // One JSON parameter, whatever the list's length (D1 binds at most 100 per statement).
     return {
       kind: 'sql',
-      frag: { sql: `(${typeOf} = 'text' AND ${col} IN (${v.map(() => '?').join(',')}))`, params: v },
+      frag: {
+        sql: `(${typeOf} = 'text' AND ${col} IN (SELECT value FROM json_each(?)))`,
+        params: [JSON.stringify(v)],
+      },
     };
   }
   return { kind: 'untranslated' };

@@ -71,11 +71,12 @@ export function whereSql(w: Where, depth = 0): SqlFragment {
         : { eq: cond as z.infer<typeof Scalar> };
     for (const [op, value] of Object.entries(ops)) {
       if (op === 'in') {
+        // One JSON parameter, however long the list (D1 binds at most 100 per statement).
         const list = value as unknown[];
         parts.push(
           list.length === 0
             ? { sql: '0', params: [] }
-            : { sql: `${col} IN (${list.map(() => '?').join(',')})`, params: list },
+            : { sql: `${col} IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(list)] },
         );
       } else if (op === 'contains') {
         const path = col.startsWith('json_extract')
@@ -119,15 +120,25 @@ export function whereFromQuery(params: Record<string, string>): Where {
   return w;
 }
 
-export type Sort = { expr: string; dir: 'ASC' | 'DESC'; field: string };
+/**
+ * A sort: a total order over any JSON value, so keyset pages work whatever the rows
+ * hold. Rows order by (k0, k1, id): k0 is the value's type class (0 absent or null,
+ * 1 number or boolean, 2 text, 3 list or object), k1 the value within its class (0 for
+ * absent; lists and objects as JSON text). Neither is ever NULL, so row-value
+ * comparisons in the keyset never meet a NULL.
+ */
+export type Sort = { k0: string; k1: string; dir: 'ASC' | 'DESC'; field: string };
 
 export function parseSort(sort: string | undefined): Sort {
   const s = sort ?? '-createdAt';
   const dir = s.startsWith('-') ? 'DESC' : 'ASC';
   const field = s.replace(/^[-+]/, '');
-  if (field === 'createdAt') return { expr: 'created_at', dir, field };
-  if (field === 'updatedAt') return { expr: 'updated_at', dir, field };
-  if (field === 'id') return { expr: 'id', dir, field };
-  // NULLs sort first as −∞, the same in ORDER BY and in the cursor comparison.
-  return { expr: `IFNULL(${column(field)}, -9e999)`, dir, field };
+  if (field === 'createdAt') return { k0: '1', k1: 'created_at', dir, field };
+  if (field === 'updatedAt') return { k0: '1', k1: 'updated_at', dir, field };
+  if (field === 'id' || field === 'owner') return { k0: '2', k1: field, dir, field };
+  const col = column(field);
+  const type = col.replace(/^json_extract\(/, 'json_type(');
+  const k0 = `(CASE ${type} WHEN 'integer' THEN 1 WHEN 'real' THEN 1 WHEN 'true' THEN 1 WHEN 'false' THEN 1 WHEN 'text' THEN 2 WHEN 'array' THEN 3 WHEN 'object' THEN 3 ELSE 0 END)`;
+  const k1 = `(CASE WHEN ${type} IN ('integer','real','true','false','text','array','object') THEN ${col} ELSE 0 END)`;
+  return { k0, k1, dir, field };
 }

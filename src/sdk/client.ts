@@ -53,9 +53,8 @@ export type RecordPage = {
   meta: {
     strategy: 'sql' | 'scan';
     untranslated: string[];
-    examined: number;
     complete: boolean;
-    reason?: string;
+    reason?: 'scan_budget';
   };
 };
 

@@ -14,11 +14,16 @@ export const workspaces = sqliteTable('workspaces', {
   name: text('name').notNull(),
   timezone: text('timezone').notNull().default('UTC'),
   auditRetentionDays: integer('audit_retention_days').notNull().default(90),
-  /** JSON array of context keys replaced by "[redacted]" in audit events. */
+  /** JSON array of keys removed from every value in audit events (context, attributes, reasons). */
   redactKeys: text('redact_keys').notNull().default('[]'),
-  /** JSON array of forward-auth routes: { method, path, resource, action }. */
+  /** JSON array of gateway routes: { method, path, resource, action }. */
   routeMap: text('route_map').notNull().default('[]'),
   createdAt: integer('created_at').notNull(),
+  /**
+   * Hex of 32 random bytes: the AES-GCM key that seals this workspace's record-list
+   * cursors (opaque and tamper-evident). Set at creation; migration 0001 fills old rows.
+   */
+  cursorKey: text('cursor_key').notNull().default(''),
 });
 
 export const apiKeys = sqliteTable(

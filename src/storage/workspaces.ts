@@ -4,8 +4,12 @@
  */
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { randomHex } from '../lib/ids';
 import type { Db } from './db';
 import { workspaces } from './schema';
+
+/** A workspace id: lowercase letters, digits and dashes, 2–63 characters (a DNS label). */
+export const WORKSPACE_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
 export type Workspace = {
   id: string;
@@ -15,6 +19,8 @@ export type Workspace = {
   redactKeys: string[];
   routeMap: RouteMapEntry[];
   createdAt: number;
+  /** Hex AES key sealing record-list cursors (never sent to clients). */
+  cursorKey: string;
 };
 
 export const RouteMapEntrySchema = z
@@ -41,6 +47,7 @@ function fromRow(row: typeof workspaces.$inferSelect): Workspace {
     redactKeys: parseJsonArray(row.redactKeys, z.string()),
     routeMap: parseJsonArray(row.routeMap, RouteMapEntrySchema),
     createdAt: row.createdAt,
+    cursorKey: row.cursorKey,
   };
 }
 
@@ -49,13 +56,17 @@ export async function getWorkspace(db: Db, id: string): Promise<Workspace | unde
   return row ? fromRow(row) : undefined;
 }
 
-export function insertWorkspaceStatement(db: Db, ws: Omit<Workspace, 'redactKeys' | 'routeMap'>) {
+export function insertWorkspaceStatement(
+  db: Db,
+  ws: Omit<Workspace, 'redactKeys' | 'routeMap' | 'cursorKey'>,
+) {
   return db.insert(workspaces).values({
     id: ws.id,
     name: ws.name,
     timezone: ws.timezone,
     auditRetentionDays: ws.auditRetentionDays,
     createdAt: ws.createdAt,
+    cursorKey: randomHex(32),
   });
 }
 

@@ -311,14 +311,29 @@ describe('records', () => {
     expect(bad.status).toBe(400);
   });
 
-  it("another workspace's records answer 404", async () => {
+  it("another workspace's records are indistinguishable from ids that exist nowhere", async () => {
     const r = await c('sam').createRecord('orders', { department: 'sales', amount: 1 });
     const other = await createWorkspace();
     const otherIdp = `rec-other${Date.now()}`;
     expect((await registerIdp(other.ws, other.adminKey, otherIdp)).status).toBe(201);
-    const res = await call('GET', `/v1/workspaces/${other.ws}/records/orders/${r.data.id}`, {
-      headers: { authorization: `Bearer ${await sign(otherIdp, { sub: 'sam', aud: 'verdict' })}` },
+    const headers = { authorization: `Bearer ${await sign(otherIdp, { sub: 'sam', aud: 'verdict' })}` };
+    const theirs = await call('GET', `/v1/workspaces/${other.ws}/records/orders/${r.data.id}`, { headers });
+    const nowhere = await call('GET', `/v1/workspaces/${other.ws}/records/orders/never-created`, { headers });
+    // No policy is bound in the other workspace: the policy answers first (403), for both.
+    expect(theirs.status).toBe(403);
+    expect(nowhere.status).toBe(theirs.status);
+    // With a policy that allows reading, both are 404: the record is simply not there.
+    const key = other.adminKey;
+    await call('PUT', `/v1/workspaces/${other.ws}/policies/all`, {
+      key,
+      body: P('all', [{ rule_id: 'anyone', effect: 'Allow', conditions: [] }]),
     });
-    expect(res.status).toBe(404);
+    await call('PUT', `/v1/workspaces/${other.ws}/permissions`, {
+      key,
+      body: { resource: 'orders', action: 'read', policies: ['all'] },
+    });
+    expect(
+      (await call('GET', `/v1/workspaces/${other.ws}/records/orders/${r.data.id}`, { headers })).status,
+    ).toBe(404);
   });
 });

@@ -1,10 +1,8 @@
 /** POST /v1/workspaces/:ws/authorize and …/authorize/batch: the decision API. */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { sendAudit } from '../../audit/producer';
-import { type AuthorizeOutcome, authorize, type Caller, type Check } from '../../decision/authorize';
-import { TokenError } from '../../identity/reasons';
-import type { VerifiedIdentity } from '../../identity/verify-token';
+import { authorize, type Caller, type Check } from '../../decision/authorize';
+import { type DecisionRequest, settle } from '../../decision/enforce';
 import { bearerToken } from '../middleware/auth';
 import { dataOf, jsonBody, ProblemSchema, router, WorkspaceParam } from '../openapi';
 import type { AppEnv } from '../types';
@@ -83,44 +81,9 @@ export function callerOf(c: Context<AppEnv>): Caller {
   return callerFrom(c.req.raw.headers);
 }
 
-/** Schedules the audit events after the response, and turns a refused token into its 401/503. */
-export function settle(
-  c: Context<AppEnv>,
-  outcome: AuthorizeOutcome,
-): asserts outcome is Extract<AuthorizeOutcome, { ok: true }> {
-  settleWith(c.env, c.executionCtx, outcome);
-}
-
-/** `settle` without Hono, for the hot route (src/http/hot-authorize.ts). */
-export function settleWith(
-  env: Env,
-  ctx: Pick<ExecutionContext, 'waitUntil'>,
-  outcome: AuthorizeOutcome,
-): asserts outcome is Extract<AuthorizeOutcome, { ok: true }> {
-  ctx.waitUntil(sendAudit(env, outcome.events));
-  if (!outcome.ok) {
-    throw new TokenError(outcome.error.reason, outcome.error.detail).withDecision(
-      outcome.events[0]?.decisionId,
-    );
-  }
-}
-
-/**
- * The caller's verified identity, before any decision is asked of the policies (the
- * records API needs the owner first; AuthZEN compares subject.id). A refused token is
- * audited as a refusal of `auditAs`, then answered 401/503.
- */
-export async function requireIdentity(
-  c: Context<AppEnv>,
-  ws: string,
-  token: string | undefined,
-  auditAs: Check,
-): Promise<VerifiedIdentity> {
-  const who = await authorize(c.env, ws, token, [], callerOf(c));
-  if (who.ok) return who.identity;
-  const refused = await authorize(c.env, ws, token, [auditAs], callerOf(c));
-  settle(c, refused);
-  throw who.error;
+/** The decision request of a Hono request: its workspace, token, caller facts and waitUntil. */
+export function decisionRequest(c: Context<AppEnv>, ws: string, token = bearerToken(c)): DecisionRequest {
+  return { env: c.env, ctx: c.executionCtx, ws, token, caller: callerOf(c) };
 }
 
 export const authorizeRoutes = router();
@@ -145,7 +108,7 @@ authorizeRoutes.openapi(
       [check as Check],
       callerOf(c),
     );
-    settle(c, outcome);
+    settle({ env: c.env, ctx: c.executionCtx }, outcome);
     return c.json({ data: outcome.decisions[0] as z.infer<typeof DecisionSchema> }, 200, {
       'cache-control': 'no-store',
     });
@@ -171,7 +134,7 @@ authorizeRoutes.openapi(
       checks as Check[],
       callerOf(c),
     );
-    settle(c, outcome);
+    settle({ env: c.env, ctx: c.executionCtx }, outcome);
     return c.json({ data: outcome.decisions as z.infer<typeof DecisionSchema>[] }, 200, {
       'cache-control': 'no-store',
     });

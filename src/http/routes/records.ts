@@ -6,26 +6,14 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { authorize, type Decision, snapshotFor } from '../../decision/authorize';
-import { badRequest, notFound, VerdictError } from '../../lib/errors';
-import { randomId } from '../../lib/ids';
-import { decodeCursor, listRecords } from '../../records/list-records';
+import { badRequest } from '../../lib/errors';
+import { createRecord, pageOfRecords, patchRecord, readRecord, removeRecord } from '../../records/access';
+import { MAX_CURSOR_LENGTH } from '../../records/cursor';
 import { parseSort, WhereSchema, whereFromQuery, whereSql } from '../../records/query';
-import {
-  COLLECTION,
-  deleteRecord,
-  getRecord,
-  insertRecord,
-  MAX_RECORD_BYTES,
-  policyView,
-  RECORD_ID,
-  type StoredRecord,
-  updateRecord,
-} from '../../records/store';
-import { bearerToken } from '../middleware/auth';
+import { COLLECTION, RECORD_ID, type StoredRecord } from '../../records/store';
 import { dataOf, jsonBody, ProblemSchema, router, WorkspaceParam } from '../openapi';
 import type { AppEnv } from '../types';
-import { callerOf, requireIdentity, settle } from './authorize';
+import { decisionRequest } from './authorize';
 
 const CollectionParam = WorkspaceParam.extend({
   collection: z.string().regex(COLLECTION, 'lowercase letters, digits, _ and -'),
@@ -47,9 +35,8 @@ export const RecordSchema = z
 const ListMetaSchema = z.object({
   strategy: z.enum(['sql', 'scan']),
   untranslated: z.array(z.string()),
-  examined: z.number().int(),
   complete: z.boolean(),
-  reason: z.string().optional(),
+  reason: z.enum(['scan_budget']).optional(),
 });
 const ListResponse = z.object({
   data: z.array(RecordSchema),
@@ -77,41 +64,6 @@ const errors = {
   },
 } as const;
 
-function checkSize(data: Record<string, unknown>): void {
-  if (JSON.stringify(data).length > MAX_RECORD_BYTES) {
-    throw new VerdictError(
-      'payload_too_large',
-      413,
-      `A record holds at most ${MAX_RECORD_BYTES} bytes of JSON`,
-    );
-  }
-}
-
-/** One audited decision; 401 for a refused token, 403 for a denial. Returns the caller's identity. */
-async function enforce(
-  c: Context<AppEnv>,
-  ws: string,
-  collection: string,
-  action: string,
-  record?: StoredRecord | Pick<StoredRecord, 'id' | 'data' | 'owner'>,
-) {
-  const outcome = await authorize(
-    c.env,
-    ws,
-    bearerToken(c),
-    [{ resource: collection, action, ...(record ? { record: policyView(record) } : {}) }],
-    callerOf(c),
-  );
-  settle(c, outcome);
-  const decision = outcome.decisions[0] as Decision;
-  if (!decision.allowed) {
-    throw new VerdictError('forbidden', 403, `Not allowed to ${action} in ${collection}`, {
-      extensions: { decisionId: decision.decisionId, reasons: decision.reasons },
-    });
-  }
-  return outcome.identity;
-}
-
 function version(c: Context<AppEnv>): number | undefined {
   const header = c.req.header('if-match');
   if (header === undefined) return undefined;
@@ -120,44 +72,11 @@ function version(c: Context<AppEnv>): number | undefined {
   return Number(m[1]);
 }
 
-const preconditionFailed = () =>
-  new VerdictError(
-    'precondition_failed',
-    412,
-    'The record changed since you read it; read it again and retry',
-  );
 const withEtag = (r: StoredRecord) => ({ etag: `"${r.version}"`, 'cache-control': 'no-store' });
 
 export const recordRoutes = router();
 
-async function list(
-  c: Context<AppEnv>,
-  ws: string,
-  collection: string,
-  q: {
-    where: ReturnType<typeof whereSql>;
-    sort?: string | undefined;
-    limit: number;
-    cursor?: string | undefined;
-  },
-) {
-  const identity = await enforce(c, ws, collection, 'list');
-  const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-  if (q.cursor !== undefined && !cursor) throw badRequest('The cursor is not valid');
-  const snapshot = await snapshotFor(c.env, ws, Date.now());
-  return listRecords({
-    db: c.env.DB,
-    ws,
-    collection,
-    snapshot,
-    identity,
-    now: Date.now(),
-    where: q.where,
-    sort: parseSort(q.sort),
-    limit: q.limit,
-    cursor,
-  });
-}
+const recordsRequest = (c: Context<AppEnv>, ws: string) => decisionRequest(c, ws);
 
 recordRoutes.openapi(
   createRoute({
@@ -172,7 +91,7 @@ recordRoutes.openapi(
         .object({
           sort: z.string().max(200).optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),
-          cursor: z.string().max(2000).optional(),
+          cursor: z.string().max(MAX_CURSOR_LENGTH).optional(),
         })
         .passthrough(),
     },
@@ -185,9 +104,9 @@ recordRoutes.openapi(
     const { ws, collection } = c.req.valid('param');
     const query = c.req.valid('query');
     const where = whereSql(whereFromQuery(c.req.query()));
-    const page = await list(c, ws, collection, {
+    const page = await pageOfRecords(recordsRequest(c, ws), collection, {
       where,
-      sort: query.sort,
+      sort: parseSort(query.sort),
       limit: query.limit,
       cursor: query.cursor,
     });
@@ -224,7 +143,7 @@ recordRoutes.openapi(
             page: z
               .object({
                 limit: z.number().int().min(1).max(200).default(50),
-                cursor: z.string().max(2000).optional(),
+                cursor: z.string().max(MAX_CURSOR_LENGTH).optional(),
               })
               .strict()
               .optional(),
@@ -250,9 +169,9 @@ recordRoutes.openapi(
       }));
       throw badRequest('where is not a valid filter', errors);
     }
-    const page = await list(c, ws, collection, {
+    const page = await pageOfRecords(recordsRequest(c, ws), collection, {
       where: whereSql(where.data),
-      sort: body.sort,
+      sort: parseSort(body.sort),
       limit,
       cursor: body.page?.cursor,
     });
@@ -284,17 +203,7 @@ recordRoutes.openapi(
   }),
   async (c) => {
     const { ws, collection } = c.req.valid('param');
-    const body = c.req.valid('json');
-    checkSize(body.data);
-    const id = body.id ?? `rec_${randomId(16)}`;
-    // The owner is the caller, so the token is verified first.
-    const owner = (await requireIdentity(c, ws, bearerToken(c), { resource: collection, action: 'create' }))
-      .sub;
-    await enforce(c, ws, collection, 'create', { id, data: body.data, owner });
-    const now = Date.now();
-    const record: StoredRecord = { id, data: body.data, owner, version: 1, createdAt: now, updatedAt: now };
-    if (!(await insertRecord(c.env.DB, ws, collection, record)))
-      throw new VerdictError('conflict', 409, `A record "${id}" already exists`);
+    const record = await createRecord(recordsRequest(c, ws), collection, c.req.valid('json'));
     return c.json({ data: record }, 201, withEtag(record));
   },
 );
@@ -311,13 +220,7 @@ recordRoutes.openapi(
   }),
   async (c) => {
     const { ws, collection, id } = c.req.valid('param');
-    const record = await getRecord(c.env.DB, ws, collection, id);
-    if (!record) {
-      // Absent is a 404, once the caller's token is known to be valid.
-      await requireIdentity(c, ws, bearerToken(c), { resource: collection, action: 'read' });
-      throw notFound('Record');
-    }
-    await enforce(c, ws, collection, 'read', record);
+    const record = await readRecord(recordsRequest(c, ws), collection, id);
     return c.json({ data: record }, 200, withEtag(record));
   },
 );
@@ -334,24 +237,13 @@ recordRoutes.openapi(
   }),
   async (c) => {
     const { ws, collection, id } = c.req.valid('param');
-    const patch = c.req.valid('json').data;
-    const expected = version(c);
-    const current = await getRecord(c.env.DB, ws, collection, id);
-    if (!current) throw notFound('Record');
-    if (expected !== undefined && expected !== current.version) throw preconditionFailed();
-    const merged: Record<string, unknown> = { ...current.data };
-    for (const [k, v] of Object.entries(patch)) {
-      if (v === null) delete merged[k];
-      else merged[k] = v;
-    }
-    checkSize(merged);
-    // Both the record as it is and as it would become must be updatable by the caller.
-    await enforce(c, ws, collection, 'update', current);
-    await enforce(c, ws, collection, 'update', { ...current, data: merged });
-    const now = Date.now();
-    if (!(await updateRecord(c.env.DB, ws, collection, id, merged, current.version, now)))
-      throw preconditionFailed();
-    const updated = { ...current, data: merged, version: current.version + 1, updatedAt: now };
+    const updated = await patchRecord(
+      recordsRequest(c, ws),
+      collection,
+      id,
+      c.req.valid('json').data,
+      version(c),
+    );
     return c.json({ data: updated }, 200, withEtag(updated));
   },
 );
@@ -368,12 +260,7 @@ recordRoutes.openapi(
   }),
   async (c) => {
     const { ws, collection, id } = c.req.valid('param');
-    const expected = version(c);
-    const current = await getRecord(c.env.DB, ws, collection, id);
-    if (!current) throw notFound('Record');
-    if (expected !== undefined && expected !== current.version) throw preconditionFailed();
-    await enforce(c, ws, collection, 'delete', current);
-    if (!(await deleteRecord(c.env.DB, ws, collection, id, current.version))) throw preconditionFailed();
+    await removeRecord(recordsRequest(c, ws), collection, id, version(c));
     return c.body(null, 204);
   },
 );
