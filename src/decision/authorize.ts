@@ -4,8 +4,7 @@
  * with its reason, a missing dependency is a 503, nothing on this path ends in Allow
  * by accident. Returns the audit events for the caller to send after the response.
  */
-import type { AuditEvent } from '../audit/event';
-import { redactContext } from '../audit/event';
+import { type AuditEvent, type AuditFacts, auditEvent } from '../audit/event';
 import { flag } from '../env';
 import { DEV_IDP_JWKS, devIdpJwks } from '../identity/dev-idp';
 import { fetchJson } from '../identity/fetch-json';
@@ -14,8 +13,11 @@ import { TokenError } from '../identity/reasons';
 import { type VerifiedIdentity, verifyToken } from '../identity/verify-token';
 import { badRequest, notFound, unavailable, VerdictError } from '../lib/errors';
 import { sha256Hex } from '../lib/hash';
+import { valueDepthExceeds } from '../lib/json-depth';
 import { Lru } from '../lib/lru';
+import type { RequestInput } from '../policy/attributes';
 import type { PolicyReason } from '../policy/evaluate';
+import { WORKSPACE_ID } from '../storage/workspaces';
 import { DEFAULT_REVALIDATE_MS, isRevoked, loadSnapshot, type Snapshot } from './snapshot';
 
 export type Check = {
@@ -45,6 +47,11 @@ export type DecisionEnv = {
   POLICY_REVALIDATE_MS?: string;
 };
 
+/**
+ * Facts about the caller that every decision for one request shares, whatever the
+ * entry point (a records list decides each row with exactly these). `ip` undefined
+ * means the entry point does not know it: ip conditions are then indeterminate.
+ */
 export type Caller = { ip?: string | undefined; userAgent?: string | undefined };
 
 export type AuthorizeOutcome =
@@ -68,19 +75,30 @@ export const newDecisionId = () => {
   return `dec_${Date.now().toString(36)}${(r[0] ?? 0).toString(16).padStart(8, '0')}${(r[1] ?? 0).toString(16).padStart(8, '0')}`;
 };
 
-function depth(v: unknown, d = 0): number {
-  if (v === null || typeof v !== 'object') return d;
-  let max = d + 1;
-  for (const x of Array.isArray(v) ? v : Object.values(v)) {
-    max = Math.max(max, depth(x, d + 1));
-    if (max > MAX_CONTEXT_DEPTH + 1) break;
-  }
-  return max;
+/** Context nesting limit, checked without recursion (a 30,000-deep context is a 400, not a 500). */
+export function assertContext(context: unknown): void {
+  if (valueDepthExceeds(context, MAX_CONTEXT_DEPTH))
+    throw badRequest(`context is nested deeper than ${MAX_CONTEXT_DEPTH} levels`);
 }
 
-export function assertContext(context: unknown): void {
-  if (depth(context) > MAX_CONTEXT_DEPTH)
-    throw badRequest(`context is nested deeper than ${MAX_CONTEXT_DEPTH} levels`);
+/** What the engine evaluates for one check: the same caller facts on every entry point. */
+export function decisionInput(
+  identity: VerifiedIdentity,
+  check: Check,
+  caller: Caller,
+  now: number,
+  timezone: string,
+): RequestInput {
+  return {
+    attributes: identity.attributes,
+    resource: check.resource,
+    action: check.action,
+    context: check.context ?? {},
+    ...(check.record ? { record: check.record } : {}),
+    ...(caller.ip ? { ip: caller.ip } : {}),
+    now,
+    timezone,
+  };
 }
 
 function keyDeps(env: DecisionEnv): KeyDeps {
@@ -114,6 +132,8 @@ async function identify(
 }
 
 export async function snapshotFor(env: DecisionEnv, ws: string, now: number): Promise<Snapshot> {
+  // A malformed id names no workspace; refusing it here keeps it out of KV keys and D1.
+  if (!WORKSPACE_ID.test(ws)) throw badRequest('The workspace id is not valid');
   let snapshot: Snapshot;
   try {
     const revalidate = Number(env.POLICY_REVALIDATE_MS ?? DEFAULT_REVALIDATE_MS);
@@ -144,22 +164,27 @@ export async function authorize(
   const snapshot = await snapshotFor(env, workspaceId, now);
   const event = (
     check: Check,
-    base: Omit<
-      AuditEvent,
-      'workspaceId' | 'time' | 'resource' | 'action' | 'input' | 'latencyMs' | 'ip' | 'userAgent'
+    facts: Pick<
+      AuditFacts,
+      'decisionId' | 'subject' | 'provider' | 'decision' | 'policy' | 'policyVersion' | 'ruleId' | 'reasons'
     >,
     attributes: Record<string, unknown>,
-  ): AuditEvent => ({
-    ...base,
-    workspaceId,
-    time: now,
-    resource: check.resource,
-    action: check.action,
-    input: { attributes, context: redactContext(check.context ?? {}, snapshot.settings.redactKeys) },
-    latencyMs: Math.round(performance.now() - started),
-    ip: caller.ip ?? null,
-    userAgent: caller.userAgent?.slice(0, 256) ?? null,
-  });
+  ): AuditEvent =>
+    auditEvent(
+      {
+        ...facts,
+        workspaceId,
+        time: now,
+        resource: check.resource,
+        action: check.action,
+        attributes,
+        context: check.context ?? {},
+        latencyMs: Math.round(performance.now() - started),
+        ip: caller.ip ?? null,
+        userAgent: caller.userAgent ?? null,
+      },
+      snapshot.settings.redactKeys,
+    );
 
   let identity: VerifiedIdentity;
   try {
@@ -201,16 +226,7 @@ export async function authorize(
   const decisions: Decision[] = [];
   const events: AuditEvent[] = [];
   for (const check of checks) {
-    const result = snapshot.engine.decide({
-      attributes: identity.attributes,
-      resource: check.resource,
-      action: check.action,
-      context: check.context ?? {},
-      ...(check.record ? { record: check.record } : {}),
-      ...(caller.ip ? { ip: caller.ip } : {}),
-      now,
-      timezone: snapshot.set.timezone,
-    });
+    const result = snapshot.engine.decide(decisionInput(identity, check, caller, now, snapshot.set.timezone));
     const decision: Decision = {
       allowed: result.effect === 'Allow',
       decision: result.effect,

@@ -4,7 +4,7 @@
  *
  * Layers and staleness:
  * - D1 is the source of truth.
- * - KV holds the snapshot (`policyset:v1:<ws>`), rewritten on every policy, binding,
+ * - KV holds the snapshot (`policyset:v2:<ws>`), rewritten on every policy, binding,
  *   provider or timezone change (write-through), rebuilt from D1 when absent.
  * - Each isolate keeps the built snapshot (closures included) in a bounded LRU and
  *   re-reads KV at most every `revalidateMs` (POLICY_REVALIDATE_MS, default 5 s). The
@@ -31,7 +31,7 @@ export type StoredSnapshot = {
   set: CompiledPolicySet;
   providers: Provider[];
   /** Workspace settings the decision path needs (so it never reads the workspace row). */
-  settings: { redactKeys: string[]; routeMap: RouteMapEntry[] };
+  settings: { redactKeys: string[]; routeMap: RouteMapEntry[]; cursorKey: string };
   /** The denylist, checked on every decision (expired entries are ignored). */
   revocations: Revocation[];
 };
@@ -45,6 +45,19 @@ export type Snapshot = StoredSnapshot & {
 const snapshots = new Lru<string, { snapshot: Snapshot; checkedAt: number }>(512);
 
 export const DEFAULT_REVALIDATE_MS = 5000;
+
+/**
+ * Workspace ids known not to exist, per isolate, for ABSENT_TTL_MS: an unauthenticated
+ * caller naming random workspaces costs one D1 read per id per isolate and window, and
+ * never a KV write. Bounded (LRU). A workspace created elsewhere is seen here within
+ * ABSENT_TTL_MS; the isolate that creates it forgets the absence at once.
+ */
+const absent = new Lru<string, true>(4096);
+export const ABSENT_TTL_MS = 10_000;
+
+export function forgetAbsence(ws: string): void {
+  absent.delete(ws);
+}
 
 /** Reads the workspace's policies, bindings and providers from D1 and compiles them. */
 export async function buildSnapshot(db: D1Database, ws: string, version: number): Promise<StoredSnapshot> {
@@ -74,7 +87,11 @@ export async function buildSnapshot(db: D1Database, ws: string, version: number)
     exists: workspace !== undefined,
     set,
     providers,
-    settings: { redactKeys: workspace?.redactKeys ?? [], routeMap: workspace?.routeMap ?? [] },
+    settings: {
+      redactKeys: workspace?.redactKeys ?? [],
+      routeMap: workspace?.routeMap ?? [],
+      cursorKey: workspace?.cursorKey ?? '',
+    },
     revocations,
   };
 }
@@ -118,6 +135,7 @@ export async function loadSnapshot(
 ): Promise<Snapshot> {
   const hit = snapshots.get(ws);
   if (hit && now - hit.checkedAt < revalidateMs) return hit.snapshot;
+  if (!hit && absent.get(ws, now)) return absentSnapshot();
   const stored = await deps.CACHE.get<StoredSnapshot>(kvKeys.policySet(ws), 'json');
   if (stored) {
     if (hit && hit.snapshot.version === stored.version) {
@@ -128,5 +146,22 @@ export async function loadSnapshot(
     snapshots.set(ws, { snapshot, checkedAt: now });
     return snapshot;
   }
+  // Nothing in KV: one D1 read says whether the workspace exists before anything is built.
+  if (!(await getWorkspace(database(deps.DB), ws))) {
+    absent.set(ws, true, now + ABSENT_TTL_MS);
+    return absentSnapshot();
+  }
   return publishSnapshot(deps, ws, now);
+}
+
+/** The snapshot of a workspace that does not exist: decides nothing (callers answer 404). */
+function absentSnapshot(): Snapshot {
+  return hydrate({
+    version: 0,
+    exists: false,
+    set: { version: 0, timezone: 'UTC', policies: {}, bindings: {} },
+    providers: [],
+    settings: { redactKeys: [], routeMap: [], cursorKey: '' },
+    revocations: [],
+  });
 }

@@ -106,6 +106,17 @@ export function inspectToken(token: string): { alg: string; kid: string | undefi
   return { alg, kid: header.kid, iss: payload.iss };
 }
 
+/**
+ * The jti as the string a revocation names: a string as is, a JSON number in its
+ * canonical decimal form (4242 → "4242"), anything else none. Revocation values are
+ * strings, so a numeric jti is matched by revoking "4242".
+ */
+export function canonicalJti(jti: unknown): string | undefined {
+  if (typeof jti === 'string') return jti;
+  if (typeof jti === 'number' && Number.isFinite(jti)) return String(jti);
+  return undefined;
+}
+
 /** Verifies `token` against `providers` (one workspace's). Throws TokenError on refusal. */
 export async function verifyToken(
   token: string,
@@ -166,7 +177,7 @@ export async function verifyToken(
     providerId: provider.id,
     providerName: provider.name,
     exp,
-    jti: typeof payload.jti === 'string' ? payload.jti : undefined,
+    jti: canonicalJti(payload.jti),
     attributes: { ...mapped.attributes, sub, issuer: provider.issuer, provider: provider.name },
     keySet,
   };

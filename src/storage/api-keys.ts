@@ -3,7 +3,7 @@
  * visible prefix `vk_<id>` to find the row; the secret is shown once, at creation.
  * Keys are high-entropy random strings, so a fast hash is sufficient (no password KDF).
  */
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { sha256Hex, timingSafeEqualStrings } from '../lib/hash';
 import { randomId, randomSecret } from '../lib/ids';
@@ -98,14 +98,43 @@ export async function listKeys(db: Db, workspaceId: string): Promise<ApiKey[]> {
   return (await db.select().from(apiKeys).where(eq(apiKeys.workspaceId, workspaceId)).all()).map(fromRow);
 }
 
-/** Marks a key revoked. Returns false when the key does not exist in this workspace. */
-export async function revokeKey(db: Db, workspaceId: string, id: string, now: number): Promise<boolean> {
-  const res = await db
-    .update(apiKeys)
-    .set({ revokedAt: now })
-    .where(and(eq(apiKeys.workspaceId, workspaceId), eq(apiKeys.id, id)))
-    .returning({ id: apiKeys.id });
-  return res.length > 0;
+export type RevokeResult = 'revoked' | 'not_found' | 'exceeds_scopes' | 'last_admin';
+
+/**
+ * Revokes key `id` on behalf of a key holding `callerScopes`: only a key whose scopes
+ * are all within the caller's (admin holds every scope), and never the workspace's last
+ * live admin key. One conditional UPDATE, so two concurrent revocations cannot both
+ * remove "the other" admin key.
+ */
+export async function revokeKey(
+  d1: D1Database,
+  workspaceId: string,
+  id: string,
+  callerScopes: readonly Scope[],
+  now: number,
+): Promise<RevokeResult> {
+  const callerIsAdmin = callerScopes.includes('admin');
+  const res = await d1
+    .prepare(
+      `UPDATE api_keys SET revoked_at = ?1
+       WHERE workspace_id = ?2 AND id = ?3 AND revoked_at IS NULL
+         AND (?4 OR NOT EXISTS (SELECT 1 FROM json_each(api_keys.scopes) s WHERE s.value NOT IN (SELECT value FROM json_each(?5))))
+         AND (NOT EXISTS (SELECT 1 FROM json_each(api_keys.scopes) s WHERE s.value = 'admin')
+              OR (SELECT count(*) FROM api_keys k WHERE k.workspace_id = ?2 AND k.revoked_at IS NULL
+                    AND EXISTS (SELECT 1 FROM json_each(k.scopes) s WHERE s.value = 'admin')) > 1)`,
+    )
+    .bind(now, workspaceId, id, callerIsAdmin ? 1 : 0, JSON.stringify(callerScopes))
+    .run();
+  if (res.meta.changes > 0) return 'revoked';
+  // Say why, from the row as it is now (no write depends on this read).
+  const row = await d1
+    .prepare('SELECT scopes, revoked_at FROM api_keys WHERE workspace_id = ? AND id = ?')
+    .bind(workspaceId, id)
+    .first<{ scopes: string; revoked_at: number | null }>();
+  if (!row || row.revoked_at !== null) return 'not_found';
+  const scopes = z.array(z.string()).catch([]).parse(JSON.parse(row.scopes));
+  if (!callerIsAdmin && scopes.some((s) => !callerScopes.includes(s as Scope))) return 'exceeds_scopes';
+  return 'last_admin';
 }
 
 export function hasScope(key: ApiKey, scope: Scope): boolean {

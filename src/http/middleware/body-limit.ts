@@ -6,12 +6,45 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { VerdictError } from '../../lib/errors';
+import { textDepthExceeds } from '../../lib/json-depth';
 import type { AppEnv } from '../types';
 
 export const MAX_BODY_BYTES = 64 * 1024;
+/** No request body nests deeper than this (the deepest legitimate shape, a `where`, needs ~20). */
+export const MAX_BODY_DEPTH = 32;
 
 const tooLarge = () =>
   new VerdictError('payload_too_large', 413, `The request body exceeds ${MAX_BODY_BYTES} bytes`);
+
+/** Past the limit, at most this much more of a refused body is read and dropped. */
+export const DRAIN_MAX_BYTES = 1024 * 1024;
+export const DRAIN_MAX_MS = 1000;
+
+/**
+ * Reads and drops the rest of a refused body, within DRAIN_MAX_BYTES and DRAIN_MAX_MS, so
+ * the 413 goes out on a request read to its end and the connection can carry the next
+ * one. A body abandoned part-read makes workerd close the connection (it drains at most
+ * 64 KB itself), Miniflare's entry worker break it, and wrangler dev's proxy answer the
+ * next POST from anyone with a 503 (workerd#1741, workers-sdk#15709). Past either bound
+ * the stream is cancelled.
+ */
+async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), DRAIN_MAX_MS);
+  });
+  try {
+    for (let left = DRAIN_MAX_BYTES; left >= 0; ) {
+      const next = await Promise.race([reader.read(), timeout]);
+      if (next === null) break;
+      if (next.done) return;
+      left -= next.value.byteLength;
+    }
+    await reader.cancel().catch(() => {});
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export async function readLimited(
   body: ReadableStream<Uint8Array>,
@@ -25,7 +58,7 @@ export async function readLimited(
     if (done) break;
     total += value.byteLength;
     if (total > max) {
-      await reader.cancel().catch(() => {});
+      await discardRest(reader);
       throw tooLarge();
     }
     chunks.push(value);
@@ -70,6 +103,14 @@ export function bodyLimit(max = MAX_BODY_BYTES): MiddlewareHandler<AppEnv> {
       text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     } catch {
       throw new VerdictError('malformed_json', 400, 'The request body is not valid UTF-8');
+    }
+    // Refused before any parser or validator recurses into it (a stack overflow is a 500).
+    if (textDepthExceeds(text, MAX_BODY_DEPTH)) {
+      throw new VerdictError(
+        'bad_request',
+        400,
+        `The request body nests deeper than ${MAX_BODY_DEPTH} levels`,
+      );
     }
     // Hand the bytes read to Hono's body cache: validators parse this text once, and
     // the stream is never read twice. Malformed JSON surfaces there as a 400.

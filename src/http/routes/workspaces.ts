@@ -1,11 +1,18 @@
 /** Workspaces (root key) and their settings (admin), and the workspace's API keys. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { publishSnapshot } from '../../decision/snapshot';
-import { conflict, forbidden, notFound } from '../../lib/errors';
+import { routePatternProblem } from '../../decision/route-map';
+import { forgetAbsence, publishSnapshot } from '../../decision/snapshot';
+import { badRequest, conflict, forbidden, notFound } from '../../lib/errors';
 import { listKeys, mintKey, revokeKey, type Scope, ScopeSchema } from '../../storage/api-keys';
 import { database, isUniqueViolation } from '../../storage/db';
 import { apiKeys } from '../../storage/schema';
-import { insertWorkspaceStatement, RouteMapEntrySchema, updateWorkspace } from '../../storage/workspaces';
+import {
+  insertWorkspaceStatement,
+  RouteMapEntrySchema,
+  updateWorkspace,
+  WORKSPACE_ID,
+  type Workspace,
+} from '../../storage/workspaces';
 import { requireKey, requireRoot } from '../middleware/auth';
 import { adminErrors, dataOf, jsonBody, router, WorkspaceParam } from '../openapi';
 
@@ -44,6 +51,12 @@ export const ApiKeySchema = z
   })
   .openapi('ApiKey');
 
+/** A workspace as the API shows it: without its cursor key. */
+function publicView(ws: Workspace): z.infer<typeof WorkspaceSchema> {
+  const { cursorKey: _secret, ...view } = ws;
+  return view;
+}
+
 const CreatedKeySchema = ApiKeySchema.extend({
   key: z.string().openapi({ description: 'The secret. Shown once; store it now.' }),
 });
@@ -52,7 +65,7 @@ const CreateWorkspace = z
   .object({
     id: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'Lowercase letters, digits and dashes, 2–63 characters')
+      .regex(WORKSPACE_ID, 'Lowercase letters, digits and dashes, 2–63 characters')
       .openapi({ example: 'acme' }),
     name: z.string().min(1).max(200).openapi({ example: 'Acme Inc.' }),
     timezone: Timezone.optional().openapi({ example: 'Europe/Paris' }),
@@ -109,6 +122,7 @@ workspaceRoutes.openapi(
       if (isUniqueViolation(err)) throw conflict(`Workspace "${ws.id}" already exists`);
       throw err;
     }
+    forgetAbsence(ws.id);
     return c.json(
       {
         data: {
@@ -131,7 +145,7 @@ workspaceRoutes.openapi(
     request: { params: WorkspaceParam },
     responses: { 200: dataOf(WorkspaceSchema, 'The workspace'), ...adminErrors },
   }),
-  (c) => c.json({ data: c.get('workspace') }, 200),
+  (c) => c.json({ data: publicView(c.get('workspace')) }, 200),
 );
 
 workspaceRoutes.openapi(
@@ -146,11 +160,17 @@ workspaceRoutes.openapi(
   }),
   async (c) => {
     const patch = c.req.valid('json');
+    const problems = (patch.routeMap ?? []).flatMap((r, i) => {
+      const problem = routePatternProblem(r.path);
+      return problem ? [{ path: `routeMap.${i}.path`, message: problem }] : [];
+    });
+    if (problems.length > 0)
+      throw badRequest('The route map has patterns that cannot be matched safely', problems);
     const updated = await updateWorkspace(database(c.env.DB), c.get('workspace').id, patch);
     if (!updated) throw notFound('Workspace');
     // The snapshot carries the timezone, redaction keys and route map.
     await publishSnapshot(c.env, updated.id);
-    return c.json({ data: updated }, 200);
+    return c.json({ data: publicView(updated) }, 200);
   },
 );
 
@@ -197,19 +217,33 @@ workspaceRoutes.openapi(
     method: 'delete',
     path: '/v1/workspaces/{ws}/api-keys/{id}',
     tags: ['API keys'],
-    summary: 'Revoke a key (effective on the next request)',
+    summary:
+      'Revoke a key (effective on the next request): only keys within your own scopes, never the last admin key',
     middleware: [requireKey('keys:write')] as const,
     request: { params: WorkspaceParam.extend({ id: z.string().max(64) }) },
-    responses: { 204: { description: 'Revoked' }, ...adminErrors },
+    responses: {
+      204: { description: 'Revoked' },
+      409: { description: 'The last admin key' },
+      ...adminErrors,
+    },
   }),
   async (c) => {
-    const ok = await revokeKey(
-      database(c.env.DB),
+    const result = await revokeKey(
+      c.env.DB,
       c.get('workspace').id,
       c.req.valid('param').id,
+      c.get('apiKey').scopes,
       Date.now(),
     );
-    if (!ok) throw notFound('API key');
-    return c.body(null, 204);
+    switch (result) {
+      case 'revoked':
+        return c.body(null, 204);
+      case 'not_found':
+        throw notFound('API key');
+      case 'exceeds_scopes':
+        throw forbidden('This key cannot revoke a key with scopes it does not hold');
+      case 'last_admin':
+        throw conflict('This is the workspace’s last admin key; create another admin key first');
+    }
   },
 );
