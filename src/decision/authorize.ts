@@ -15,7 +15,7 @@ import { badRequest, notFound, unavailable, VerdictError } from '../lib/errors';
 import { sha256Hex } from '../lib/hash';
 import { valueDepthExceeds } from '../lib/json-depth';
 import { Lru } from '../lib/lru';
-import type { RequestInput } from '../policy/attributes';
+import { type Budget, DECISION_BUDGET, REQUEST_BUDGET, type RequestInput } from '../policy/attributes';
 import type { PolicyReason } from '../policy/evaluate';
 import { WORKSPACE_ID } from '../storage/workspaces';
 import { DEFAULT_REVALIDATE_MS, isRevoked, loadSnapshot, type Snapshot } from './snapshot';
@@ -150,7 +150,11 @@ export async function snapshotFor(env: DecisionEnv, ws: string, now: number): Pr
   return snapshot;
 }
 
-/** Decides every check with one token verification. */
+/**
+ * Decides every check with one token verification. `budget` is the request's work
+ * budget, shared by its checks (and by several calls for one HTTP request, e.g. an
+ * AuthZEN evaluations call); each check gets at most DECISION_BUDGET of what is left.
+ */
 export async function authorize(
   env: DecisionEnv,
   workspaceId: string,
@@ -158,6 +162,7 @@ export async function authorize(
   checks: readonly Check[],
   caller: Caller,
   now = Date.now(),
+  budget: Budget = { left: REQUEST_BUDGET },
 ): Promise<AuthorizeOutcome> {
   const started = performance.now();
   for (const check of checks) assertContext(check.context ?? {});
@@ -226,7 +231,10 @@ export async function authorize(
   const decisions: Decision[] = [];
   const events: AuditEvent[] = [];
   for (const check of checks) {
-    const result = snapshot.engine.decide(decisionInput(identity, check, caller, now, snapshot.set.timezone));
+    const allowance = Math.max(0, Math.min(DECISION_BUDGET, budget.left));
+    const spent = { left: allowance };
+    const result = snapshot.engine.decide(decisionInput(identity, check, caller, now, snapshot.set.timezone), spent);
+    budget.left -= allowance - spent.left;
     const decision: Decision = {
       allowed: result.effect === 'Allow',
       decision: result.effect,

@@ -75,6 +75,11 @@ export const UNKNOWN: unique symbol = Symbol('unknown');
  */
 export const DECISION_BUDGET = 400_000;
 export const CONDITION_COST = 16;
+/**
+ * Work allowed for all the decisions one request asks for (a batch of 100 checks, an
+ * AuthZEN evaluations call): each check gets at most DECISION_BUDGET of what is left.
+ */
+export const REQUEST_BUDGET = 2 * DECISION_BUDGET;
 
 /** A shared, mutable work budget (one per decision, or one per records page). */
 export type Budget = { left: number };

@@ -102,6 +102,37 @@ type PolicyClosure = {
 };
 
 const MAX_REASONS = 20;
+/** A trace explains at most this many rules (the decision itself still weighs them all). */
+export const MAX_TRACED_RULES = 500;
+
+/**
+ * A value as an explanation shows it: long strings, long lists and large objects are cut
+ * and marked, so a reason never echoes a 60 KB input (20 reasons would make it 1.2 MB).
+ */
+const SHOWN_CHARS = 256;
+function display(v: unknown): unknown {
+  if (typeof v === 'string')
+    return v.length > SHOWN_CHARS
+      ? { $truncated: true, type: 'string', length: v.length, prefix: v.slice(0, SHOWN_CHARS) }
+      : v;
+  if (Array.isArray(v)) {
+    if (v.length <= 16 && v.every((x) => typeof x !== 'object' || x === null)) return v.map(display);
+    return { $truncated: true, type: 'list', length: v.length, items: v.slice(0, 16).map(display) };
+  }
+  if (v !== null && typeof v === 'object') {
+    const keys = Object.keys(v);
+    return keys.length > 16 || JSON.stringify(v).length > SHOWN_CHARS * 4
+      ? { $truncated: true, type: 'object', keys: keys.length }
+      : v;
+  }
+  return v;
+}
+
+/** A value in a message: JSON, at most 80 characters. */
+function shown(v: unknown): string {
+  const text = typeof v === 'string' ? JSON.stringify(v.slice(0, 81)) : (JSON.stringify(display(v)) ?? 'absent');
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
 
 /** Thrown inside a decision when its budget runs out; caught by decide/trace. */
 class BudgetExceeded extends Error {}
@@ -153,7 +184,7 @@ function buildCondition(c: CompiledCondition): ConditionClosure {
           function: c.fn,
           attribute: c.name,
           result,
-          ...(actual === UNKNOWN ? {} : { actual }),
+          ...(actual === UNKNOWN ? {} : { actual: display(actual) }),
           message:
             actual === UNKNOWN
               ? `cannot evaluate ${c.fn}: ${c.name} is not known at this entry point`
@@ -201,15 +232,13 @@ function buildCondition(c: CompiledCondition): ConditionClosure {
   const explain = (r: AttributeResolver, index: number, known?: Outcome): ConditionExplanation => {
     const actual = r.get(path);
     const expected = fromPath ? r.get(fromPath) : operand?.kind === 'const' ? operand.value : undefined;
-    const operandName = operand?.kind === 'attr' ? operand.name : JSON.stringify(expected);
-    const shown = (v: unknown) =>
-      typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? 'absent');
+    const operandName = operand?.kind === 'attr' ? operand.name : shown(expected);
     const base = {
       index,
       function: c.fn,
       attribute: c.name,
-      ...(actual === UNKNOWN ? {} : { actual }),
-      ...(expected === UNKNOWN ? {} : { expected }),
+      ...(actual === UNKNOWN ? {} : { actual: display(actual) }),
+      ...(expected === UNKNOWN ? {} : { expected: display(expected) }),
       ...(operand?.kind === 'attr' ? { operandAttribute: operand.name } : {}),
     };
     const outcome = known ?? run(r);
@@ -487,6 +516,7 @@ export function buildEngine(set: CompiledPolicySet): Engine {
           const rules: RuleTrace[] = [];
           for (const policy of policies) {
             for (const rule of policy.rules) {
+              if (rules.length >= MAX_TRACED_RULES) break;
               const conditions = rule.conditions.map((c, i) => c.explain(r, i));
               const outcome = conditions.some((c) => c.result === 'false')
                 ? 'false'

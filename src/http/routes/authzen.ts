@@ -11,6 +11,7 @@ import type { Context } from 'hono';
 import { authorize, type Decision } from '../../decision/authorize';
 import { requireIdentity, settle } from '../../decision/enforce';
 import { badRequest } from '../../lib/errors';
+import { REQUEST_BUDGET } from '../../policy/attributes';
 import { WORKSPACE_ID } from '../../storage/workspaces';
 import { bearerToken } from '../middleware/auth';
 import { router } from '../openapi';
@@ -113,6 +114,8 @@ async function evaluate(
     )
   ).sub;
   const results: Result[] = [];
+  // One work budget for the whole call, however many evaluations it holds.
+  const budget = { left: REQUEST_BUDGET };
   for (const item of items) {
     let result: Result;
     if (typeof item === 'string') result = invalid(item);
@@ -122,7 +125,7 @@ async function evaluate(
         context: { reason_admin: { en: 'subject.id does not match the token subject' } },
       };
     else {
-      const outcome = await authorize(c.env, ws, token, [toCheck(item)], callerOf(c));
+      const outcome = await authorize(c.env, ws, token, [toCheck(item)], callerOf(c), Date.now(), budget);
       settle({ env: c.env, ctx: c.executionCtx }, outcome);
       result = resultOf(outcome.decisions[0] as Decision);
     }

@@ -79,6 +79,12 @@ const problem422 = {
   422: { description: 'Invalid policy', content: { 'application/problem+json': { schema: z.any() } } },
 };
 
+/**
+ * Every current policy travels in the workspace snapshot (one KV value, at most 25 MiB,
+ * re-read by each isolate): 200 policies of at most 64 KB keep it well under that.
+ */
+export const MAX_POLICIES_PER_WORKSPACE = 200;
+
 export const policyRoutes = router();
 
 policyRoutes.openapi(
@@ -110,6 +116,11 @@ policyRoutes.openapi(
     const db = database(c.env.DB);
     const ws = c.get('workspace').id;
     const existing = await getPolicySummary(db, ws, name);
+    if (!existing && (await listPolicies(db, ws)).length >= MAX_POLICIES_PER_WORKSPACE) {
+      throw conflict(
+        `A workspace holds at most ${MAX_POLICIES_PER_WORKSPACE} policies (its snapshot must fit one KV value)`,
+      );
+    }
     const version = (existing?.latestVersion ?? 0) + 1;
     const compiled = compilePolicy(body, version);
     if (!compiled.ok) throw invalidPolicy(compiled.issues);

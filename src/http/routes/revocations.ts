@@ -5,7 +5,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { publishSnapshot } from '../../decision/snapshot';
-import { notFound } from '../../lib/errors';
+import { conflict, notFound } from '../../lib/errors';
 import { database } from '../../storage/db';
 import { deleteRevocation, listRevocations, upsertRevocation } from '../../storage/revocations';
 import { requireKey } from '../middleware/auth';
@@ -31,6 +31,9 @@ const RevocationOut = z
   })
   .openapi('Revocation');
 
+/** Revocations in force per workspace (each is checked on every decision, from the snapshot). */
+export const MAX_REVOCATIONS = 10_000;
+
 export const revocationRoutes = router();
 
 revocationRoutes.openapi(
@@ -53,7 +56,14 @@ revocationRoutes.openapi(
       expiresAt: body.expiresAt ? Date.parse(body.expiresAt) : null,
       createdAt: now,
     };
-    await upsertRevocation(database(c.env.DB), ws, r);
+    const db = database(c.env.DB);
+    // The denylist travels in the workspace snapshot: bounded, and expired entries do not count.
+    const live = (await listRevocations(db, ws)).filter(
+      (x) => (x.expiresAt === null || x.expiresAt > now) && !(x.kind === r.kind && x.value === r.value),
+    );
+    if (live.length >= MAX_REVOCATIONS)
+      throw conflict(`At most ${MAX_REVOCATIONS} revocations are in force at once; lift expired or old ones`);
+    await upsertRevocation(db, ws, r);
     await publishSnapshot(c.env, ws, now);
     return c.json({ data: r }, 201);
   },
