@@ -42,6 +42,11 @@ export default defineConfig(async () => {
                         const ws = request.headers.get('x-workspace');
                         const token = (request.headers.get('authorization') || '').replace(/^Bearer /, '') || undefined;
                         const body = await request.json();
+                        if (new URL(request.url).pathname === '/route') {
+                          // The request it is about to forward: { method, url, ip } (url kept as raw text).
+                          const answer = await env.VERDICT.authorizeRequest(ws, { token, ...body });
+                          return Response.json(answer);
+                        }
                         const decision = await env.VERDICT.authorize(ws, { token, ...body });
                         return Response.json(decision, { status: decision.allowed ? 200 : 403 });
                       },

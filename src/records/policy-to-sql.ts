@@ -27,6 +27,9 @@ export function fieldSql(path: readonly string[]): string | undefined {
   const rest = path.slice(1);
   if (rest.length === 1 && rest[0] === 'owner') return 'owner';
   if (rest.length === 1 && rest[0] === 'id') return 'id';
+  // Policies see owner and id as Verdict's strings (policyView), never the data's own
+  // fields of that name, so a path below them names nothing SQL can read.
+  if (rest[0] === 'owner' || rest[0] === 'id') return undefined;
   if (rest.length === 0 || !rest.every((s) => FIELD.test(s))) return undefined;
   return `json_extract(data, '$.${rest.map((s) => `"${s}"`).join('.')}')`;
 }
@@ -100,11 +103,24 @@ function translate(
     // numeric strings (which the evaluator may coerce) pass through to it.
     const slack = Math.abs(v) * 2 ** -40 + 2 ** -1000;
     const number = `${typeOf} IN ('integer','real')`;
+    // A bound that overflows to ±Infinity would bind as NULL: leave that side open.
+    const hi = Number.isFinite(v + slack) ? v + slack : undefined;
+    const lo = Number.isFinite(v - slack) ? v - slack : undefined;
+    const atMost: SqlFragment | undefined =
+      hi === undefined ? undefined : { sql: `${col} <= ?`, params: [hi] };
+    const atLeast: SqlFragment | undefined =
+      lo === undefined ? undefined : { sql: `${col} >= ?`, params: [lo] };
+    const always: SqlFragment = { sql: '1', params: [] };
     let test: SqlFragment;
-    if (op === '<' || op === '<=') test = { sql: `${col} <= ?`, params: [v + slack] };
-    else if (op === '>' || op === '>=') test = { sql: `${col} >= ?`, params: [v - slack] };
-    else if (op === '=') test = { sql: `${col} BETWEEN ? AND ?`, params: [v - slack, v + slack] };
-    else test = { sql: '1', params: [] };
+    if (op === '<' || op === '<=') test = atMost ?? always;
+    else if (op === '>' || op === '>=') test = atLeast ?? always;
+    else if (op === '=') {
+      const sides = [atLeast, atMost].filter((f): f is SqlFragment => f !== undefined);
+      test =
+        sides.length === 0
+          ? always
+          : { sql: sides.map((f) => f.sql).join(' AND '), params: sides.flatMap((f) => f.params) };
+    } else test = always;
     return {
       kind: 'sql',
       frag: { sql: `((${number} AND ${test.sql}) OR ${typeOf} = 'text')`, params: test.params },
@@ -118,6 +134,8 @@ function translate(
     if (c.fn === 'string_not_equal')
       return { kind: 'sql', frag: { sql: `(${typeOf} = 'text' AND ${col} <> ?)`, params: [v] } };
     if (c.fn === 'string_starts_with') {
+      // Every string starts with "" (and substr() of an empty blob is NULL in SQLite).
+      if (v === '') return { kind: 'sql', frag: { sql: `(${typeOf} = 'text')`, params: [] } };
       // A byte prefix: substr() on text counts characters, JavaScript counts UTF-16 units.
       return {
         kind: 'sql',
