@@ -1,7 +1,9 @@
 // Load generator, run as its own process so it never shares a core's event loop with
 // the server under test. Reads a JSON job from argv[2], prints a JSON result.
-// Job: { url, method, headers, bodies?: string[], connections, durationSec, rate? }
+// Job: { url, method, headers, bodies?: string[], connections, durationSec, rate?, amount?, timeoutSec? }
 // Requests cycle through `bodies` (one per request) so token pools stay distinct.
+// With `amount`, exactly that many requests are sent and all are answered before it
+// ends (no request left in flight, for scenarios slow enough that one would matter).
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
@@ -13,8 +15,9 @@ const instance = autocannon({
   method: job.method ?? 'GET',
   headers: job.headers ?? {},
   connections: job.connections ?? 32,
-  duration: job.durationSec ?? 5,
+  ...(job.amount ? { amount: job.amount } : { duration: job.durationSec ?? 5 }),
   ...(job.rate ? { overallRate: job.rate } : {}),
+  ...(job.timeoutSec ? { timeout: job.timeoutSec } : {}),
   requests: [
     {
       setupRequest: (req) => {

@@ -6,9 +6,11 @@
 // ratios against baselines measured in the same run. Each contender is first checked
 // to give the same decisions on the same requests.
 //
-// Options: --quick (shorter runs), --skip-peers (no Cerbos/Express), --rounds N, --seconds N,
+// Options: --quick (shorter runs), --skip-peers (no Cerbos/Express), --skip-adversarial (no
+// section 1c: its set-up and rows add several minutes), --rounds N, --seconds N,
 // --only a,b (just these HTTP scenarios, and the cache tiers when "tiers" is named; nothing else,
-// no BENCHMARKS.md), --profile (with --only:
+// no BENCHMARKS.md; "adversarial" names every adv-* row, whose section then goes to
+// bench/.out/adversarial.md), --profile (with --only:
 // a CPU profile of the Worker (hello-world's or Verdict's) during each scenario's first round, in bench/.out)
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
@@ -19,6 +21,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Miniflare } from 'miniflare';
+import { adversarialShapes, BINDING_KEYS, POLICIES_PER_BINDING } from './lib/adversarial.mjs';
 import { cpuSeconds, listenerPid, quiet } from './lib/cpu.mjs';
 import { saveProfile, startProfile, summarize } from './lib/profile.mjs';
 import { measureTiers } from './lib/tiers.mjs';
@@ -37,7 +40,20 @@ const ROUNDS = option('--rounds', QUICK ? 1 : 3);
 const SECONDS = option('--seconds', QUICK ? 2 : 4);
 const CONNECTIONS = 16;
 const FLOOR_QUEUE_RATE = 2000;
-const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
+// The adversarial rows (bench/lib/adversarial.mjs), audit off like the row they compare
+// with (verdict-cached-audit-off); the shapes named here also run with audit on.
+const ADVERSARIAL_AUDITED = ['adv-conditions', 'adv-explain'];
+const ADVERSARIAL = [
+  ...adversarialShapes().map((shape) => ({ name: shape.name, shape, audit: false })),
+  ...adversarialShapes()
+    .filter((shape) => ADVERSARIAL_AUDITED.includes(shape.name))
+    .map((shape) => ({ name: `${shape.name}-audit`, shape, audit: true })),
+];
+const ONLY = args.includes('--only')
+  ? args[args.indexOf('--only') + 1]
+      .split(',')
+      .flatMap((name) => (name === 'adversarial' ? ADVERSARIAL.map((a) => a.name) : [name]))
+  : null;
 const PROFILE = Boolean(ONLY) && flag('--profile');
 const started = Date.now();
 const log = (...m) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s]`, ...m);
@@ -272,6 +288,167 @@ async function seedVerdict(url, issuer) {
   return key;
 }
 
+// ---------------------------------------------------------------- adversarial set-up
+/**
+ * What a hostile but authorized admin can set up: a workspace per shape with the seed's
+ * identity provider, 80 policies (each at the 64 KB limit) and 20 of them bound on each
+ * of the four binding keys a request matches. Everything goes through the public admin
+ * API, so every document passed the write-time checks (a refusal stops the run).
+ */
+async function setupAdversarial(instance, shapes) {
+  const url = instance.url;
+  const kv = await instance.mf.getKVNamespace('CACHE');
+  const t0 = performance.now();
+  const done = new Set();
+  for (const shape of shapes) {
+    if (!shape.policy || done.has(shape.workspace)) continue;
+    done.add(shape.workspace);
+    const ws = shape.workspace;
+    const created = await api(url, 'POST', '/v1/workspaces', ROOT_KEY, { id: ws, name: ws });
+    const key = created.data.apiKey.key;
+    await api(url, 'POST', `/v1/workspaces/${ws}/auth-providers`, key, {
+      name: 'bench-idp',
+      type: 'oidc',
+      issuer,
+      audiences: ['verdict'],
+      algorithms: ['RS256', 'ES256'],
+      claimMappings: [
+        { jwtPath: 'role', attribute: 'role', required: false, defaultValue: 'employee' },
+        { jwtPath: 'approval_limit', attribute: 'approval_limit', required: false, defaultValue: 0 },
+      ],
+    });
+    let largest = 0;
+    for (const [k, [resource, action]] of BINDING_KEYS.entries()) {
+      const names = [];
+      for (let i = 0; i < POLICIES_PER_BINDING; i++) {
+        const name = `p${String(k * POLICIES_PER_BINDING + i).padStart(2, '0')}`;
+        const doc = shape.policy(name);
+        largest = Math.max(largest, Buffer.byteLength(JSON.stringify(doc)));
+        await api(url, 'PUT', `/v1/workspaces/${ws}/policies/${name}`, key, doc);
+        names.push(name);
+      }
+      await api(url, 'PUT', `/v1/workspaces/${ws}/permissions`, key, { resource, action, policies: names });
+    }
+    const doc = shape.policy('p00');
+    const conditions = doc.specification.rules.reduce((n, r) => n + r.conditions.length, 0);
+    // The snapshot every isolate re-reads from KV (and parses) at each revalidation.
+    const snapshot = (await kv.get(`policyset:v2:${ws}`))?.length;
+    log(
+      `  ${ws}: ${BINDING_KEYS.length * POLICIES_PER_BINDING} policies of ${doc.specification.rules.length} rules, ${fmt(conditions)} conditions, ≤ ${fmt(largest)} bytes each (PUT 201); snapshot in KV ${fmt(snapshot / 1024)} KB`,
+    );
+  }
+  return performance.now() - t0;
+}
+
+/** One request of each adversarial row, sent twice (the second is timed): status and outcome. */
+async function preflight(url, shape, token) {
+  let out;
+  for (let i = 0; i < 2; i++) {
+    const body = shape.body(token);
+    const t0 = performance.now();
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(shape.headers ?? {}) },
+      body,
+    });
+    const text = await res.text();
+    const ms = performance.now() - t0;
+    const data = res.status === 200 ? JSON.parse(text).data : null;
+    const decisions = data === null ? [] : Array.isArray(data) ? data : [data];
+    const codes = [...new Set(decisions.map((d) => `${d.decision} ${d.reasons?.[0]?.code ?? ''}`.trim()))];
+    out = {
+      status: res.status,
+      ms,
+      bodyBytes: Buffer.byteLength(body),
+      responseBytes: Buffer.byteLength(text),
+      decisions: decisions.length,
+      outcome: codes.join(', ') || text.slice(0, 200),
+      budgetExceeded: decisions.filter((d) => d.reasons?.some((r) => r.code === 'budget_exceeded')).length,
+    };
+  }
+  return out;
+}
+
+/** The engine's budget constants as the source states them (for the report). */
+function budgetConstants() {
+  const text = readFileSync(join(ROOT, 'src/policy/attributes.ts'), 'utf8');
+  const read = (name) => new RegExp(`export const ${name} = ([^;]+);`).exec(text)?.[1]?.trim();
+  const number = (name) =>
+    /^[0-9_]+$/.test(read(name) ?? '') ? Number(read(name).replaceAll('_', '')) : undefined;
+  return {
+    budget: number('DECISION_BUDGET'),
+    conditionCost: number('CONDITION_COST'),
+    requestBudget: read('REQUEST_BUDGET'),
+  };
+}
+
+/** The in-process companion (bench/adversarial-units.ts): units spent and ns per unit per shape. */
+function adversarialUnits(names) {
+  npx([
+    'esbuild',
+    'bench/adversarial-units.ts',
+    '--bundle',
+    '--platform=node',
+    '--format=esm',
+    `--outfile=${OUT}/adversarial-units.mjs`,
+    '--log-level=warning',
+  ]);
+  const out = execFileSync('node', [`${OUT}/adversarial-units.mjs`, names.join(',')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 1e7,
+  });
+  process.stdout.write(out.split('@@RESULT@@')[0]);
+  return Object.fromEntries(JSON.parse(out.split('@@RESULT@@')[1]).map((r) => [r.name, r]));
+}
+
+const TARGET_RATIO = 10;
+
+/** The adversarial section of BENCHMARKS.md, and the worst ratio for the targets table. */
+function adversarialReport(results) {
+  const h = results.http;
+  const seed = h['verdict-cached-audit-off']?.cpuUs;
+  const seedAudit = h['verdict-cached']?.cpuUs;
+  const { budget, conditionCost, requestBudget } = budgetConstants();
+  const units = results.adversarial.units ?? {};
+  let worst = { ratio: Number.NaN, name: null };
+  const rows = ADVERSARIAL.filter((a) => h[a.name]).map((a) => {
+    const r = h[a.name];
+    const pre = results.adversarial.rows[a.name] ?? {};
+    const base = a.audit ? seedAudit : seed;
+    const perDecision = r.cpuUs / (a.shape.decisions ?? 1);
+    const ratio = perDecision / base;
+    if (!(ratio <= worst.ratio)) worst = { ratio, name: a.name };
+    const u = units[a.shape.name];
+    const outcome = `${pre.outcome ?? '–'}${pre.decisions > 1 ? ` (${pre.budgetExceeded}/${pre.decisions} budget_exceeded)` : ''}`;
+    const cpu = a.shape.decisions ? `${fmt(r.cpuUs)} (${fmt(perDecision)} per decision)` : fmt(r.cpuUs);
+    return `| \`${a.name}\` ${a.shape.label}${a.audit ? ', audit on' : ''} | ${fmt(r.rps, r.rps < 100 ? 1 : 0)} | ${r.p50} | ${r.p99} | ${cpu} | ${fmt(ratio, 1)}× | ${outcome} | ${fmt(pre.responseBytes)} B | ${u ? fmt(u.units) : '–'} | ${u?.nsPerUnit == null || u.units < 10_000 ? '–' : fmt(u.nsPerUnit, 1)} | ${ratio <= TARGET_RATIO ? 'met' : '**missed**'} |`;
+  });
+  if (rows.length === 0) {
+    return {
+      md: '## 1c. Adversarial: the worst accepted policy against the worst request\n\nNot run (`--skip-adversarial`).\n',
+      worst,
+    };
+  }
+  const described = ADVERSARIAL.filter((a) => h[a.name] && !a.audit).map(
+    (a) => `- \`${a.name}\`: ${a.shape.what}.`,
+  );
+  const audited = ADVERSARIAL.filter((a) => h[a.name] && a.audit).map((a) => `\`${a.name}\``);
+  const md = `## 1c. Adversarial: the worst accepted policy against the worst request
+
+Issue requirement: the worst policy the write-time checks accept and the worst request within the limits cost at most ${TARGET_RATIO}× the seed policy's CPU per decision. Baseline in this run: \`verdict-cached-audit-off\` (seed policy, repeated token, audit off) **${fmt(seed)} µs** of server CPU per request${seedAudit ? `; audit-on rows compare with \`verdict-cached\` (${fmt(seedAudit)} µs)` : ''}. Engine constants at run time (src/policy/attributes.ts): DECISION_BUDGET ${fmt(budget)} units, CONDITION_COST ${fmt(conditionCost)}${requestBudget ? `, REQUEST_BUDGET \`${requestBudget}\`` : ''}.
+
+The rows run on Verdict instances of their own (same configuration as the section 1 instances, so their large workspaces stay out of those heaps). Each row has its own workspace, set up through the public admin API as an authorized admin could (every document answered PUT 201): 80 policies, each up to the 64 KB body limit (≤ 500 rules of ≤ 32 conditions), 20 bound on each of the four keys a request matches (\`adv:probe\`, \`adv:*\`, \`*:probe\`, \`*:*\`); the request is one cached-token POST …/authorize of at most 64 KB (the floors use the seed workspace), sent by the same autocannon workload as section 1. Rows slower than ~20 ms a request send a fixed number of requests (at least one per connection) so that none is left in flight, and their p50/p99 are mostly the queue of 16 connections. "Outcome" and "response" come from one request sent before the load. "Budget units" and "ns/unit" come from bench/adversarial-units.ts, which evaluates the same documents and request in-process (Node, engine only: no HTTP, parsing or audit): the units the decision was charged and the engine's nanoseconds per unit charged (shown when at least 10,000 units were spent); 1 unit ≈ 1 ns would keep a decision's evaluation within its budget in microseconds.
+
+| row | req/s | p50 (ms) | p99 (ms) | server CPU (µs/req) | CPU ÷ seed, per decision | outcome | response | budget units (in-process) | ns/unit (in-process) | ≤ ${TARGET_RATIO}× |
+|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|
+${rows.join('\n')}
+
+${described.join('\n')}${audited.length ? `\n- ${audited.join(', ')}: the same requests with audit on (one queue message per decision, its consumer and D1 writes in the same process), against \`verdict-cached\`.` : ''}
+`;
+  return { md, worst };
+}
+
 // ---------------------------------------------------------------- peers
 async function startCerbos(issuer) {
   const peers = join(ROOT, 'bench/.peers');
@@ -476,6 +653,49 @@ for (const [i, token] of sample.entries()) {
   }
 }
 
+// The adversarial rows run on Verdict instances of their own (same startVerdict, same
+// configuration as verdictNoAudit and verdict), so that their workspaces — up to ~9 MB of
+// compiled policies each — never sit in the heap of the instances the other rows measure.
+// Set up there through the admin API, then one request each.
+const adversarial = flag('--skip-adversarial')
+  ? []
+  : ADVERSARIAL.filter((a) => !ONLY || ONLY.includes(a.name));
+results.adversarial = { rows: {}, setupMs: 0 };
+const adversarialInstances = {};
+if (adversarial.length > 0) {
+  log(
+    'adversarial: own Verdict instances; workspaces of 80 policies at the size limits, through the admin API',
+  );
+  for (const audit of [false, true]) {
+    const shapes = adversarial.filter((a) => a.audit === audit).map((a) => a.shape);
+    if (shapes.length === 0) continue;
+    const instance = await startVerdict(
+      results.bundles.verdict.file,
+      audit ? {} : { BENCH_DISABLE_AUDIT: 'true' },
+      audit ? 9237 : 9236,
+    );
+    await seedVerdict(instance.url, issuer);
+    workers.push(instance);
+    adversarialInstances[audit] = instance;
+    // A workspace used by a selected row is set up by the shape that owns its policies.
+    const owners = ADVERSARIAL.map((a) => a.shape).filter(
+      (o) => o.policy && shapes.some((sh) => sh.workspace === o.workspace),
+    );
+    results.adversarial.setupMs += await setupAdversarial(instance, owners);
+  }
+  log(`  set up in ${fmt(results.adversarial.setupMs / 1000, 1)} s; one request of each row:`);
+  for (const a of adversarial) {
+    const instance = adversarialInstances[a.audit];
+    const url = `${instance.direct}/v1/workspaces/${a.shape.workspace}/${a.shape.path ?? 'authorize'}`;
+    const pre = await preflight(url, a.shape, cached);
+    results.adversarial.rows[a.name] = { ...pre, url };
+    log(
+      `  ${a.name}: ${pre.status}, ${pre.outcome}${pre.decisions > 1 ? ` (${pre.budgetExceeded}/${pre.decisions} budget_exceeded)` : ''}, ${fmt(pre.ms, 1)} ms, body ${fmt(pre.bodyBytes)} B, response ${fmt(pre.responseBytes)} B`,
+    );
+    if (pre.status !== 200) throw new Error(`${a.name}: the decision did not answer 200`);
+  }
+}
+
 const post = { 'content-type': 'application/json' };
 // Every contender gets the same requests: the cached token, the RS256 and ES256 pools,
 // and the peer workload mixing 2,000 of each (amounts alternate Allow and Deny).
@@ -532,6 +752,20 @@ if (peers.cerbos) {
   );
 }
 
+for (const a of adversarial) {
+  const pre = results.adversarial.rows[a.name];
+  // A row slower than ~20 ms a request sends a fixed number of requests, all answered
+  // before the run ends: a request still in flight when a timed run stopped would add
+  // its CPU to too few requests. At least one per connection, ~SECONDS of work.
+  const slow = pre.ms > 20;
+  scenarios.push({
+    ...scenario(a.name, pre.url, [a.shape.body(cached)]),
+    headers: { ...post, ...(a.shape.headers ?? {}) },
+    ...(slow
+      ? { amount: Math.max(CONNECTIONS, Math.round((SECONDS * 1000) / pre.ms)), timeoutSec: 120 }
+      : {}),
+  });
+}
 if (ONLY) scenarios.splice(0, scenarios.length, ...scenarios.filter((x) => ONLY.includes(x.name)));
 // The process that serves each URL, for its CPU time per request.
 const servers = [
@@ -630,6 +864,16 @@ if (!ONLY || ONLY.includes('tiers')) {
   for (const [tier, t] of Object.entries(results.tiers))
     log(`  ${tier}: p50 ${fmt(t.p50, 2)} ms, p99 ${fmt(t.p99, 2)} ms (${t.n} requests)`);
   await tiersVerdict.mf.dispose();
+}
+
+if (adversarial.length > 0) {
+  log('adversarial: the same shapes in-process (engine only), for budget units and ns per unit');
+  results.adversarial.units = adversarialUnits([...new Set(adversarial.map((a) => a.shape.name))]);
+}
+const adversarialSection = adversarialReport(results);
+if (ONLY && adversarial.length > 0) {
+  writeFileSync(join(OUT, 'adversarial.md'), adversarialSection.md);
+  log('wrote bench/.out/adversarial.md');
 }
 
 if (ONLY) {
@@ -881,6 +1125,7 @@ ${target('Verdict (audit off, like the peers) ÷ Cerbos PDP', `${fmt(cerbosRatio
 ${target('Verdict (audit off, like the peers) ÷ Express + jsonwebtoken', `${fmt(expressRatioNoAudit, 2)}×`, '≥ 1.5×', expressRatioNoAudit >= 1.5)}
 ${target('Gzipped bundle', `${fmt(gzKb, 1)} KB`, '≤ 300 KB', gzKb <= 300)}
 ${target('Authorize with audit on ÷ off', `${fmt(auditRatio, 2)}×`, '≥ 0.95×', auditRatio >= 0.95)}
+${adversarialSection.worst.name ? target('Adversarial: worst CPU per decision ÷ seed policy (section 1c)', `${fmt(adversarialSection.worst.ratio, 1)}× (\`${adversarialSection.worst.name}\`)`, `≤ ${TARGET_RATIO}×`, adversarialSection.worst.ratio <= TARGET_RATIO) : `| Adversarial: worst CPU per decision ÷ seed policy (section 1c) | not run | ≤ ${TARGET_RATIO}× | |`}
 
 For scale, measured in the same run: a Worker that does no authorization at all but parses the same JSON body and answers a decision-sized JSON with the same headers and a \`waitUntil\` (bench/json-floor-worker.js) reaches **${fmt(floorRatio, 2)}×** hello-world; Verdict with audit off reaches **${fmt(overFloor, 2)}×** of that floor.
 
@@ -928,6 +1173,7 @@ ${tier('cached', 'Warm everything: one repeated token')}
 
 A warm isolate reads neither KV nor D1 (test/integration/hot-path-storage.test.ts counts the reads): a cold isolate costs one KV read for the workspace's snapshot and one for the issuer's key set, then nothing until the snapshot's revalidation (POLICY_REVALIDATE_MS, 5 s) or the key set's refresh. Locally, KV and D1 are simulated on the same machine, so the cold tiers understate a remote KV or D1 read on Cloudflare. Most of the cold isolate's time is the code's own first run rather than storage: V8 compiles functions lazily on first call, and on a fresh process the same request sent again took ~2 ms, then ~1 ms (observed 2026-11-23 with a CPU profile of the first requests; jose's import and verify, the engine's hydration and the route all appear once).
 
+${adversarialSection.md}
 ## Where the time goes (missed targets)
 
 Reproduce with \`npm run bench -- --only verdict-cached-audit-off,verdict-cached --profile --skip-peers --rounds 1\`: it writes a V8 CPU profile of the Worker's isolate per scenario to \`bench/.out/*.cpuprofile\` (open in Chrome DevTools) and prints the top functions. What the profiles taken on 2026-11-23 showed, and what was done:

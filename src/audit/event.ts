@@ -84,16 +84,17 @@ function scrub(v: unknown, keys: ReadonlySet<string>, depth: number): unknown {
   }
   const out: Record<string, unknown> = {};
   let n = 0;
-  let total = 0;
   for (const k in v) {
     if (!Object.hasOwn(v, k)) continue;
-    total++;
-    if (n >= AUDIT_LIMITS.items) continue;
+    if (n >= AUDIT_LIMITS.items) {
+      // Not counted further: the marker says only that keys were left out.
+      out.$truncated = { type: 'object', keys: `more than ${AUDIT_LIMITS.items}` };
+      break;
+    }
     n++;
     const key = k.length > AUDIT_LIMITS.string ? k.slice(0, AUDIT_LIMITS.string) : k;
     out[key] = isRedactedKey(k, keys) ? REDACTED : scrub((v as Record<string, unknown>)[k], keys, depth + 1);
   }
-  if (total > n) out.$truncated = { type: 'object', keys: total };
   return out;
 }
 

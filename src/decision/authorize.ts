@@ -233,7 +233,10 @@ export async function authorize(
   for (const check of checks) {
     const allowance = Math.max(0, Math.min(DECISION_BUDGET, budget.left));
     const spent = { left: allowance };
-    const result = snapshot.engine.decide(decisionInput(identity, check, caller, now, snapshot.set.timezone), spent);
+    const result = snapshot.engine.decide(
+      decisionInput(identity, check, caller, now, snapshot.set.timezone),
+      spent,
+    );
     budget.left -= allowance - spent.left;
     const decision: Decision = {
       allowed: result.effect === 'Allow',

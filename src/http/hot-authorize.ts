@@ -13,8 +13,15 @@
 import { authorize, type Check } from '../decision/authorize';
 import { ensureDemo } from '../decision/demo';
 import { settle } from '../decision/enforce';
+import { jsonTextShape } from '../lib/json-depth';
 import { bearerFrom } from './middleware/auth';
-import { honestLength, JSON_TYPE, MAX_BODY_BYTES } from './middleware/body-limit';
+import {
+  honestLength,
+  JSON_TYPE,
+  MAX_BODY_BYTES,
+  MAX_BODY_DEPTH,
+  MAX_BODY_KEYS,
+} from './middleware/body-limit';
 import { requestIdFrom } from './middleware/request-id';
 import { errorResponse } from './problem';
 import { callerFrom, NAME_MAX, TOKEN_MAX } from './routes/authorize';
@@ -75,7 +82,10 @@ export async function hotAuthorize(
   if (bytes.byteLength > MAX_BODY_BYTES) return fallback();
   let body: Body | null;
   try {
-    body = plainAuthorizeBody(JSON.parse(utf8.decode(bytes)));
+    const text = utf8.decode(bytes);
+    // Over a shape limit: the router answers the 400 (body-limit.ts), before parsing.
+    if (jsonTextShape(text, MAX_BODY_DEPTH, MAX_BODY_KEYS) !== undefined) return fallback();
+    body = plainAuthorizeBody(JSON.parse(text));
   } catch {
     return fallback();
   }

@@ -66,21 +66,21 @@ export function parseAttributePath(
 export const UNKNOWN: unique symbol = Symbol('unknown');
 
 /**
- * Work allowed for one decision, in units of roughly one character or list item
- * examined (a condition costs CONDITION_COST plus the size of the values it reads).
- * Exceeding it ends the decision as a Deny (PRODUCT.md: hostile input costs bounded
- * time). Legitimate policies use a few thousand units; the bound is sized so that the
- * worst policy accepted at write time against the largest request stays within a few
- * milliseconds of CPU (BENCHMARKS.md → adversarial row).
+ * Work allowed for one decision, in units of about one nanosecond of worst-case work,
+ * calibrated on workerd (BENCHMARKS.md → Adversarial): a condition costs CONDITION_COST
+ * plus SEGMENT_COST per attribute-path segment it reads, plus what its function does
+ * with the values (functions.ts, `cost`), charged before the work is done. Exceeding it
+ * ends the decision as a Deny (PRODUCT.md: hostile input costs bounded time); the
+ * seed policy spends about 200 units.
  */
-export const DECISION_BUDGET = 400_000;
-export const CONDITION_COST = 16;
+export const DECISION_BUDGET = 300_000;
+export const CONDITION_COST = 48;
+export const SEGMENT_COST = 16;
 /**
  * Work allowed for all the decisions one request asks for (a batch of 100 checks, an
  * AuthZEN evaluations call): each check gets at most DECISION_BUDGET of what is left.
  */
 export const REQUEST_BUDGET = 2 * DECISION_BUDGET;
-
 /** A shared, mutable work budget (one per decision, or one per records page). */
 export type Budget = { left: number };
 
@@ -100,8 +100,13 @@ export type RequestInput = {
 };
 
 /** Resolves attribute paths against one request; clock attributes are computed lazily, once. */
+/** A coercion, as functions.ts declares them. */
+type Coerce = (v: unknown) => { ok: boolean };
+
 export class AttributeResolver {
   private clock: Record<string, unknown> | undefined;
+  /** The last value each coercion read, and its result: many conditions read one attribute. */
+  private coerced: Map<Coerce, { raw: unknown; result: unknown }> | undefined;
   readonly budget: Budget;
 
   constructor(
@@ -109,6 +114,16 @@ export class AttributeResolver {
     budget?: Budget,
   ) {
     this.budget = budget ?? { left: DECISION_BUDGET };
+  }
+
+  /** `coerce(raw)`, computed once per decision for the same value (an ip, a numeric string). */
+  coerce<R extends { ok: boolean }>(coerce: (v: unknown) => R, raw: unknown): R {
+    this.coerced ??= new Map();
+    const hit = this.coerced.get(coerce);
+    if (hit && hit.raw === raw) return hit.result as R;
+    const result = coerce(raw);
+    this.coerced.set(coerce, { raw, result });
+    return result;
   }
 
   get(path: readonly string[]): unknown {

@@ -18,7 +18,13 @@
 export type Coerced<T> = { ok: true; value: T } | { ok: false; why: string };
 
 const ok = <T>(value: T): Coerced<T> => ({ ok: true, value });
-const fail = (why: string): Coerced<never> => ({ ok: false, why });
+/** A failure whose text is built only when read (explanations), not on every evaluation. */
+const fail = (why: () => string): Coerced<never> => ({
+  ok: false,
+  get why() {
+    return why();
+  },
+});
 
 /** A plain decimal string: optional "-", digits, optional ".digits". Nothing else. */
 export const DECIMAL_STRING = /^-?[0-9]+(?:\.[0-9]+)?$/;
@@ -38,7 +44,7 @@ export function describe(v: unknown): string {
 }
 
 export function toStr(v: unknown): Coerced<string> {
-  return typeof v === 'string' ? ok(v) : fail(`expected a string, got ${describe(v)}`);
+  return typeof v === 'string' ? ok(v) : fail(() => `expected a string, got ${describe(v)}`);
 }
 
 /** Strings longer than this never read as numbers (no real number needs 400 digits). */
@@ -47,25 +53,25 @@ const MAX_NUMERIC_STRING = 400;
 export function toInteger(v: unknown): Coerced<number> {
   if (typeof v === 'number') {
     if (Number.isSafeInteger(v)) return ok(v);
-    return fail(
+    return fail(() =>
       Number.isInteger(v) ? `${describe(v)} is outside ±(2^53−1)` : `expected an integer, got ${describe(v)}`,
     );
   }
   if (typeof v === 'string' && v.length <= MAX_NUMERIC_STRING && INTEGER_STRING.test(v)) {
     const n = Number(v);
-    return Number.isSafeInteger(n) ? ok(n) : fail(`${describe(v)} is outside ±(2^53−1)`);
+    return Number.isSafeInteger(n) ? ok(n) : fail(() => `${describe(v)} is outside ±(2^53−1)`);
   }
-  return fail(`expected an integer, got ${describe(v)}`);
+  return fail(() => `expected an integer, got ${describe(v)}`);
 }
 
 export function toDouble(v: unknown): Coerced<number> {
   if (typeof v === 'number')
-    return Number.isFinite(v) ? ok(v) : fail(`expected a finite number, got ${describe(v)}`);
+    return Number.isFinite(v) ? ok(v) : fail(() => `expected a finite number, got ${describe(v)}`);
   if (typeof v === 'string' && v.length <= MAX_NUMERIC_STRING && DECIMAL_STRING.test(v)) {
     const n = Number(v);
     if (Number.isFinite(n)) return ok(n);
   }
-  return fail(`expected a number, got ${describe(v)}`);
+  return fail(() => `expected a number, got ${describe(v)}`);
 }
 
 /** Whether a string reads as a number / an integer / a boolean (for the write-time type check). */
@@ -76,23 +82,23 @@ export function toBoolean(v: unknown): Coerced<boolean> {
   if (typeof v === 'boolean') return ok(v);
   if (v === 'true') return ok(true);
   if (v === 'false') return ok(false);
-  return fail(`expected a boolean, got ${describe(v)}`);
+  return fail(() => `expected a boolean, got ${describe(v)}`);
 }
 
 /** "HH:MM[:SS]" → seconds since midnight. */
 export function toTimeOfDay(v: unknown): Coerced<number> {
   const m = typeof v === 'string' ? TIME.exec(v) : null;
-  if (!m) return fail(`expected a time HH:MM:SS, got ${describe(v)}`);
+  if (!m) return fail(() => `expected a time HH:MM:SS, got ${describe(v)}`);
   return ok(Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0));
 }
 
 /** "YYYY-MM-DD" (a real calendar date) → days since the epoch. */
 export function toDate(v: unknown): Coerced<number> {
   const m = typeof v === 'string' ? DATE.exec(v) : null;
-  if (!m) return fail(`expected a date YYYY-MM-DD, got ${describe(v)}`);
+  if (!m) return fail(() => `expected a date YYYY-MM-DD, got ${describe(v)}`);
   const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
   const back = new Date(ms);
-  if (back.getUTCDate() !== Number(m[3])) return fail(`${describe(v)} is not a calendar date`);
+  if (back.getUTCDate() !== Number(m[3])) return fail(() => `${describe(v)} is not a calendar date`);
   return ok(ms / 86_400_000);
 }
 
@@ -103,9 +109,9 @@ export function toDatetime(v: unknown): Coerced<number> {
     const ms = Date.parse(v);
     if (Number.isFinite(ms)) return ok(ms);
   }
-  return fail(`expected an ISO 8601 date-time with a zone, got ${describe(v)}`);
+  return fail(() => `expected an ISO 8601 date-time with a zone, got ${describe(v)}`);
 }
 
 export function toList(v: unknown): Coerced<unknown[]> {
-  return Array.isArray(v) ? ok(v) : fail(`expected a list, got ${describe(v)}`);
+  return Array.isArray(v) ? ok(v) : fail(() => `expected a list, got ${describe(v)}`);
 }

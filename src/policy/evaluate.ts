@@ -16,7 +16,14 @@
  * - Every decision runs within a work budget (attributes.ts); past it the decision is a
  *   Deny with reason `budget_exceeded`. Nothing here throws to the caller.
  */
-import { AttributeResolver, type Budget, CONDITION_COST, type RequestInput, UNKNOWN } from './attributes';
+import {
+  AttributeResolver,
+  type Budget,
+  CONDITION_COST,
+  type RequestInput,
+  SEGMENT_COST,
+  UNKNOWN,
+} from './attributes';
 import { describe } from './coerce';
 import {
   bindingKey,
@@ -120,17 +127,26 @@ function display(v: unknown): unknown {
     return { $truncated: true, type: 'list', length: v.length, items: v.slice(0, 16).map(display) };
   }
   if (v !== null && typeof v === 'object') {
-    const keys = Object.keys(v);
-    return keys.length > 16 || JSON.stringify(v).length > SHOWN_CHARS * 4
-      ? { $truncated: true, type: 'object', keys: keys.length }
-      : v;
+    // Shown only when small and flat: at most 16 keys of scalars (never serialized to measure it).
+    let keys = 0;
+    for (const k in v) {
+      const x = (v as Record<string, unknown>)[k];
+      if (
+        ++keys > 16 ||
+        (x !== null && typeof x === 'object') ||
+        (typeof x === 'string' && x.length > SHOWN_CHARS)
+      )
+        return { $truncated: true, type: 'object' };
+    }
+    return v;
   }
   return v;
 }
 
 /** A value in a message: JSON, at most 80 characters. */
 function shown(v: unknown): string {
-  const text = typeof v === 'string' ? JSON.stringify(v.slice(0, 81)) : (JSON.stringify(display(v)) ?? 'absent');
+  const text =
+    typeof v === 'string' ? JSON.stringify(v.slice(0, 81)) : (JSON.stringify(display(v)) ?? 'absent');
   return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
 
@@ -142,14 +158,9 @@ function absent(v: unknown): boolean {
   return v === undefined || v === null;
 }
 
-/** What reading a value costs: its length for strings and lists (with their strings), else 1. */
+/** A value's size for the cost model, in O(1): a string's length, a list's length, else 1. */
 function sizeOf(v: unknown): number {
-  if (typeof v === 'string') return v.length;
-  if (Array.isArray(v)) {
-    let n = v.length;
-    for (const x of v) if (typeof x === 'string') n += x.length;
-    return n;
-  }
+  if (typeof v === 'string' || Array.isArray(v)) return v.length;
   return 1;
 }
 
@@ -165,10 +176,13 @@ function buildCondition(c: CompiledCondition): ConditionClosure {
   const test = spec.test as (a: unknown, b: unknown) => boolean;
   const costOf = spec.cost;
 
+  const base =
+    CONDITION_COST + SEGMENT_COST * (path.length + (c.operand?.kind === 'attr' ? c.operand.path.length : 0));
+
   if (c.fn === 'is_present' || c.fn === 'is_absent') {
     const wantPresent = c.fn === 'is_present';
     const run = (r: AttributeResolver): Outcome => {
-      spend(r, CONDITION_COST);
+      spend(r, base);
       const v = r.get(path);
       if (v === UNKNOWN) return INDETERMINATE;
       return absent(v) === wantPresent ? FALSE : TRUE;
@@ -197,13 +211,12 @@ function buildCondition(c: CompiledCondition): ConditionClosure {
   const operand = c.operand;
   const constant =
     operand?.kind === 'const' ? (spec.prepare ? spec.prepare(operand.value) : operand.value) : undefined;
-  // A prepared constant (a Set, parsed CIDRs, a compiled pattern) is not re-read per item.
-  const constantSize = operand?.kind !== 'const' ? 0 : spec.prepare ? 1 : sizeOf(operand.value);
+  const constantSize = operand?.kind === 'const' ? sizeOf(operand.value) : 0;
   const fromPath = operand?.kind === 'attr' ? operand.path : undefined;
   const fromCoerce = spec.operandFromAttr;
 
   const run = (r: AttributeResolver): Outcome => {
-    spend(r, CONDITION_COST);
+    spend(r, base);
     const raw = r.get(path);
     if (raw === UNKNOWN) return INDETERMINATE;
     if (absent(raw)) return FALSE;
@@ -213,19 +226,20 @@ function buildCondition(c: CompiledCondition): ConditionClosure {
       if (rawB === UNKNOWN) return INDETERMINATE;
       if (absent(rawB)) return FALSE;
     }
+    // Everything the function will do (coercions included) is paid for before it runs,
+    // from sizes known in O(1).
     const sa = sizeOf(raw);
     const sb = fromPath ? sizeOf(rawB) : constantSize;
-    const a = spec.attr(raw);
+    spend(r, costOf ? costOf(sa, sb, constant, fromPath !== undefined) : Math.min(sa, sb));
+    const a = r.coerce(spec.attr, raw);
     if (!a.ok) return INDETERMINATE;
     let b = constant;
     if (fromPath) {
       if (!fromCoerce) return INDETERMINATE;
-      const cb = fromCoerce(rawB);
+      const cb = r.coerce(fromCoerce, rawB);
       if (!cb.ok) return INDETERMINATE;
       b = cb.value;
     }
-    // Coercions are O(1) or bounded (coerce.ts); the comparison is what scales.
-    spend(r, costOf ? costOf(sa, sb, b) : Math.min(sa, sb));
     return test(a.value, b) ? TRUE : FALSE;
   };
 

@@ -34,11 +34,13 @@ export type FunctionSpec = {
   prepare?: (normalized: unknown) => unknown;
   test: (attr: never, operand: never) => boolean;
   /**
-   * Work units for `test`, from the sizes of the attribute and the operand (string
-   * length, list items plus their string lengths) and the prepared operand. Default:
-   * the smaller size (an equality or ordering reads at most the shorter value).
+   * Work units (≈ ns, attributes.ts) for coercing both values and comparing them, from
+   * their sizes (a string's length, a list's length, else 1), the prepared constant
+   * operand (when there is one) and whether the operand comes from an attribute.
+   * Computed before any of that work runs. Default: the smaller size (an equality or
+   * ordering reads at most the shorter value).
    */
-  cost?: (attrSize: number, operandSize: number, operand: unknown) => number;
+  cost?: (attrSize: number, operandSize: number, prepared: unknown, fromAttribute: boolean) => number;
   /** The comparison in words, for explanations: "≤", "is in", … */
   words: string;
 };
@@ -122,6 +124,7 @@ function comparisons(prefix: string, coerce: Coercer, unit: string): Record<stri
     operand: 'either',
     parseConst: coerce,
     operandFromAttr: coerce,
+    cost: numeric,
     test: test as FunctionSpec['test'],
     words,
   });
@@ -141,6 +144,7 @@ function temporal(prefix: string, coerce: Coercer, what: string): Record<string,
     operand: 'either',
     parseConst: coerce,
     operandFromAttr: coerce,
+    cost: temporalCost,
     test: test as FunctionSpec['test'],
     words,
   });
@@ -158,6 +162,7 @@ function temporal(prefix: string, coerce: Coercer, what: string): Record<string,
         if (r.ok && (r.value as Range).start > (r.value as Range).end) return fail('start is after end');
         return r;
       },
+      cost: temporalCost,
       test: ((a: number, r: Range) => a >= r.start && a < r.end) as FunctionSpec['test'],
       words: 'is in the range',
     },
@@ -177,12 +182,18 @@ const str = (
   words,
   ...(cost ? { cost } : {}),
 });
-/** Reads both values in full (a search, a case fold, a list scan). */
-const both: FunctionSpec['cost'] = (a, b) => a + b;
-/** Reads the attribute (a list) in full; the operand is one value. */
-const attrOnly: FunctionSpec['cost'] = (a) => a;
-/** Reads the operand list in full (or hashes into a prepared Set: size 1). */
-const operandOnly: FunctionSpec['cost'] = (_a, b) => b;
+// Measured costs (bench/adversarial-units.ts, workerd): case folding ~7 ns/char for
+// non-ASCII; V8's substring search is linear up to 250-char needles, then quadratic;
+// a list scan ~5 ns/item, a list coercion ~12 ns/item, a Set insert ~25–40 ns/item, a
+// Set lookup ~10 ns; numeric strings ~1.3 ns/char; a date parse ~200 ns; an IPv6
+// parse ~2 µs, a CIDR test ~40 ns.
+const caseFold: FunctionSpec['cost'] = (a, b) => 8 * (a + b);
+const search: FunctionSpec['cost'] = (a, b) => a + b + a * Math.max(0, b - 250);
+const listScan: FunctionSpec['cost'] = (a) => 6 * a;
+/** string_in / string_not_in: a prepared Set lookup, or coerce and scan the operand list. */
+const membership: FunctionSpec['cost'] = (_a, b, _prepared, fromAttribute) => (fromAttribute ? 18 * b : 10);
+const numeric: FunctionSpec['cost'] = (a, b) => 2 * (a + b);
+const temporalCost: FunctionSpec['cost'] = (a, b) => 200 + Math.min(a, b);
 
 export const FUNCTIONS: Record<string, FunctionSpec> = {
   string_equal: str((a, b) => a === b, 'equals'),
@@ -190,18 +201,18 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   string_equal_ignore_case: str(
     (a, b) => a.toLowerCase() === b.toLowerCase(),
     'equals (ignoring case)',
-    both,
+    caseFold,
   ),
   string_starts_with: str((a, b) => a.startsWith(b), 'starts with'),
   string_ends_with: str((a, b) => a.endsWith(b), 'ends with'),
-  string_contains: str((a, b) => a.includes(b), 'contains', both),
+  string_contains: str((a, b) => a.includes(b), 'contains', search),
   string_in: {
     attr: toStr,
     operand: 'either',
     parseConst: listOf(toStr, 'strings'),
     operandFromAttr: listOf(toStr, 'strings'),
     prepare: toSet,
-    cost: operandOnly,
+    cost: membership,
     test: ((a: string, b: Members) => isMember(b, a)) as FunctionSpec['test'],
     words: 'is one of',
   },
@@ -211,7 +222,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     parseConst: listOf(toStr, 'strings'),
     operandFromAttr: listOf(toStr, 'strings'),
     prepare: toSet,
-    cost: operandOnly,
+    cost: membership,
     test: ((a: string, b: Members) => !isMember(b, a)) as FunctionSpec['test'],
     words: 'is none of',
   },
@@ -240,6 +251,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     attr: toTimeOfDay,
     operand: 'const',
     parseConst: range(toTimeOfDay, 'of times HH:MM:SS'),
+    cost: temporalCost,
     test: inRange as FunctionSpec['test'],
     words: 'is in the time range',
   },
@@ -250,7 +262,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     operand: 'either',
     parseConst: scalar,
     operandFromAttr: scalar,
-    cost: attrOnly,
+    cost: listScan,
     test: ((a: unknown[], b: unknown) => a.includes(b)) as FunctionSpec['test'],
     words: 'contains',
   },
@@ -259,7 +271,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     operand: 'either',
     parseConst: scalar,
     operandFromAttr: scalar,
-    cost: attrOnly,
+    cost: listScan,
     test: ((a: unknown[], b: unknown) => !a.includes(b)) as FunctionSpec['test'],
     words: 'does not contain',
   },
@@ -269,7 +281,8 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     parseConst: listOf(scalar, 'strings, numbers or booleans'),
     operandFromAttr: toList,
     prepare: toSet,
-    cost: both,
+    // A prepared Set: one lookup per item; from an attribute, a Set is built per evaluation.
+    cost: (a, b, _prepared, fromAttribute) => (fromAttribute ? a + 32 * b : 10 * a),
     // Linear: the operand becomes a Set (once per isolate for a constant), then one pass.
     test: ((a: unknown[], b: Members) => {
       const set = b instanceof Set ? b : new Set(b);
@@ -294,7 +307,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     operand: 'const',
     parseConst: cidrList,
     prepare: (v) => (v as string[]).map((c) => parseCidr(c) as Cidr),
-    cost: (_a, _b, cidrs) => (cidrs as Cidr[]).length,
+    cost: (_a, _b, cidrs) => 2000 + 40 * (cidrs as Cidr[]).length,
     test: ((a: Ip, b: Cidr[]) => b.some((c) => ipInCidr(a, c))) as FunctionSpec['test'],
     words: 'is in',
   },
@@ -303,7 +316,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     operand: 'const',
     parseConst: cidrList,
     prepare: (v) => (v as string[]).map((c) => parseCidr(c) as Cidr),
-    cost: (_a, _b, cidrs) => (cidrs as Cidr[]).length,
+    cost: (_a, _b, cidrs) => 2000 + 40 * (cidrs as Cidr[]).length,
     test: ((a: Ip, b: Cidr[]) => !b.some((c) => ipInCidr(a, c))) as FunctionSpec['test'],
     words: 'is not in',
   },

@@ -139,6 +139,20 @@ describe('deep nesting is a 400, never a 500', () => {
       expect((await json<{ data: { allowed: boolean } }>(atLimit)).data.allowed).toBe(true);
       await expectProblem(await post(path, body(9), mode), 400, 'bad_request');
     });
+
+    it(`a body with more than 1,000 distinct keys is refused before parsing (${mode} body); 900 are fine`, async () => {
+      const path = `/v1/workspaces/${w.ws}/authorize`;
+      const keys = (n: number) =>
+        Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, { [`x${i}`]: 1 }]));
+      const many = JSON.stringify({ resource: 'r', action: 'a', token, context: keys(600) });
+      await expectProblem(await post(path, many, mode), 400, 'bad_request');
+      const fine = await post(
+        path,
+        JSON.stringify({ resource: 'r', action: 'a', token, context: keys(440) }),
+        mode,
+      );
+      expect(fine.status, await fine.clone().text()).toBe(200);
+    });
   }
 });
 

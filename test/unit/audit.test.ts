@@ -192,7 +192,7 @@ describe('audit events are bounded, so every decision is stored', () => {
     const list = e.input.context.list as unknown[];
     expect(list.length).toBe(AUDIT_LIMITS.items + 1);
     expect(list.at(-1)).toMatchObject({ $truncated: true, length: 5000 });
-    expect(e.input.context.many).toMatchObject({ $truncated: { keys: 500 } });
+    expect(e.input.context.many).toMatchObject({ $truncated: { type: 'object' } });
     expect(JSON.stringify(e.input.context.deep)).toContain('"$truncated":true');
   });
 });

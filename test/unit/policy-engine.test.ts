@@ -380,7 +380,7 @@ describe('bounded work per decision', () => {
 
   it('positive twin: the same policy decides a normal request, and matches', () => {
     expect(ask(`${'a'.repeat(300)}b`).effect).toBe('Allow');
-    expect(ask('a'.repeat(300)).reasons[0]?.code).toBe('default_applied');
+    expect(ask('a'.repeat(100)).reasons[0]?.code).toBe('default_applied');
   });
 
   it('a shared budget spans decisions (a records page)', () => {
@@ -393,5 +393,21 @@ describe('bounded work per decision', () => {
       decided++;
     expect(decided).toBeGreaterThan(0);
     expect(budget.left).toBeLessThan(0);
+  });
+});
+
+describe('explanations show bounded values', () => {
+  it('a 60 KB value is cut and marked in the reasons, not echoed', () => {
+    const long = 'x'.repeat(60_000);
+    const d = seedEngine.decide(input({ ext_role: 'employee', ext_approval_limit: long }, 5));
+    const text = JSON.stringify(d.reasons);
+    expect(text.length).toBeLessThan(4_000);
+    expect(text).toContain('"$truncated":true');
+    // Positive twin: short values are shown as they are.
+    expect(
+      JSON.stringify(
+        seedEngine.decide(input({ ext_role: 'employee', ext_approval_limit: 1000 }, 5000)).reasons,
+      ),
+    ).toContain('5000');
   });
 });

@@ -6,12 +6,27 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { VerdictError } from '../../lib/errors';
-import { textDepthExceeds } from '../../lib/json-depth';
+import { jsonTextShape } from '../../lib/json-depth';
 import type { AppEnv } from '../types';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 /** No request body nests deeper than this (the deepest legitimate shape, a `where`, needs ~20). */
 export const MAX_BODY_DEPTH = 32;
+/** Distinct object keys in one body (a policy document uses about 10; a record's fields count). */
+export const MAX_BODY_KEYS = 1000;
+
+/** The shape limits of a JSON body, as a 400, before anything parses it. */
+export function assertBodyShape(text: string): void {
+  const problem = jsonTextShape(text, MAX_BODY_DEPTH, MAX_BODY_KEYS);
+  if (problem === 'depth')
+    throw new VerdictError('bad_request', 400, `The request body nests deeper than ${MAX_BODY_DEPTH} levels`);
+  if (problem === 'keys')
+    throw new VerdictError(
+      'bad_request',
+      400,
+      `The request body uses more than ${MAX_BODY_KEYS} distinct keys`,
+    );
+}
 
 const tooLarge = () =>
   new VerdictError('payload_too_large', 413, `The request body exceeds ${MAX_BODY_BYTES} bytes`);
@@ -104,14 +119,8 @@ export function bodyLimit(max = MAX_BODY_BYTES): MiddlewareHandler<AppEnv> {
     } catch {
       throw new VerdictError('malformed_json', 400, 'The request body is not valid UTF-8');
     }
-    // Refused before any parser or validator recurses into it (a stack overflow is a 500).
-    if (textDepthExceeds(text, MAX_BODY_DEPTH)) {
-      throw new VerdictError(
-        'bad_request',
-        400,
-        `The request body nests deeper than ${MAX_BODY_DEPTH} levels`,
-      );
-    }
+    // Refused before any parser or validator works on it (a stack overflow is a 500).
+    assertBodyShape(text);
     // Hand the bytes read to Hono's body cache: validators parse this text once, and
     // the stream is never read twice. Malformed JSON surfaces there as a 400.
     (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
