@@ -144,8 +144,8 @@ export function adversarialShapes() {
     },
     {
       name: 'adv-floor-objects',
-      label: 'Floor: seed policy, 64 KB body (a list of ~7,400 one-key objects, every key distinct)',
-      what: 'the same with the padding a list of one-key objects whose keys are all distinct (`{"0":0}`, `{"1":0}`, … in base 36): the costliest 64 KB context to parse of those tried (V8 builds a new hidden class per distinct key), before any policy runs',
+      label: 'Floor: seed policy, 64 KB body (2,040 one-key objects, 990 distinct keys, then numbers)',
+      what: 'the same with the padding as many one-key objects as a body may hold (2,048 objects and arrays in all) using as many distinct keys as it may (1,000 in all; V8 builds a hidden class per distinct key), then a list of numbers to 64 KB: the costliest context to parse that is accepted (past either limit the body is refused before parsing), before any policy runs',
       workspace: 'bench',
       policy: null,
       body: (token) => {
@@ -154,7 +154,11 @@ export function adversarialShapes() {
             token,
             resource: 'orders',
             action: 'approve',
-            context: { amount: 500, pad: Array.from({ length: n }, (_, i) => ({ [i.toString(36)]: 0 })) },
+            context: {
+              amount: 500,
+              pad: Array.from({ length: 2040 }, (_, i) => ({ [(i % 990).toString(36)]: 0 })),
+              numbers: Array.from({ length: n }, () => 0),
+            },
           });
         return make(largestWithin(make));
       },

@@ -15,13 +15,7 @@ import { ensureDemo } from '../decision/demo';
 import { settle } from '../decision/enforce';
 import { jsonTextShape } from '../lib/json-depth';
 import { bearerFrom } from './middleware/auth';
-import {
-  honestLength,
-  JSON_TYPE,
-  MAX_BODY_BYTES,
-  MAX_BODY_DEPTH,
-  MAX_BODY_KEYS,
-} from './middleware/body-limit';
+import { BODY_SHAPE, honestLength, JSON_TYPE, MAX_BODY_BYTES } from './middleware/body-limit';
 import { requestIdFrom } from './middleware/request-id';
 import { errorResponse } from './problem';
 import { callerFrom, NAME_MAX, TOKEN_MAX } from './routes/authorize';
@@ -84,7 +78,7 @@ export async function hotAuthorize(
   try {
     const text = utf8.decode(bytes);
     // Over a shape limit: the router answers the 400 (body-limit.ts), before parsing.
-    if (jsonTextShape(text, MAX_BODY_DEPTH, MAX_BODY_KEYS) !== undefined) return fallback();
+    if (jsonTextShape(text, BODY_SHAPE) !== undefined) return fallback();
     body = plainAuthorizeBody(JSON.parse(text));
   } catch {
     return fallback();

@@ -6,14 +6,19 @@
  * stops at the first level or key past its limit.
  */
 
-export type ShapeProblem = 'depth' | 'keys';
+export type ShapeProblem = 'depth' | 'keys' | 'containers';
+
+/** The limits `jsonTextShape` checks. */
+export type ShapeLimits = { depth: number; keys: number; containers: number };
 
 /**
- * One scan of JSON text: nesting deeper than `maxDepth`, or more than `maxKeys`
- * distinct object keys, is reported; strings are skipped (escapes included).
+ * One scan of JSON text: nesting deeper than `limits.depth`, more than `limits.keys`
+ * distinct object keys, or more than `limits.containers` objects and arrays (each costs
+ * JSON.parse ~50–150 ns) is reported; strings are skipped (escapes included).
  */
-export function jsonTextShape(text: string, maxDepth: number, maxKeys: number): ShapeProblem | undefined {
+export function jsonTextShape(text: string, limits: ShapeLimits): ShapeProblem | undefined {
   let depth = 0;
+  let containers = 0;
   const keys = new Set<string>();
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -36,10 +41,11 @@ export function jsonTextShape(text: string, maxDepth: number, maxKeys: number): 
         j++;
       if (text.charCodeAt(j) === 0x3a) {
         keys.add(text.slice(start, i + 1));
-        if (keys.size > maxKeys) return 'keys';
+        if (keys.size > limits.keys) return 'keys';
       }
     } else if (c === 0x7b || c === 0x5b) {
-      if (++depth > maxDepth) return 'depth';
+      if (++depth > limits.depth) return 'depth';
+      if (++containers > limits.containers) return 'containers';
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
   return undefined;
