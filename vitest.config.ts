@@ -87,10 +87,11 @@ export default defineConfig(async () => {
         },
         {
           test: {
-            // Real nginx running examples/gateways/nginx.conf in front of Verdict in workerd
-            // (started from the test through Miniflare's API, not the Workers pool).
-            name: 'gateway',
-            include: ['test/gateway/**/*.test.ts'],
+            // Whole systems, driven from Node: real nginx running examples/gateways/nginx.conf in
+            // front of Verdict in workerd, and the audit fault soak (Verdict behind a harness
+            // injecting platform faults). Workerd is started through Miniflare's API.
+            name: 'system',
+            include: ['test/gateway/**/*.test.ts', 'test/soak/**/*.test.ts'],
             environment: 'node',
             hookTimeout: 60_000,
             testTimeout: 60_000,

@@ -11,7 +11,7 @@
  * (RPC has no status).
  */
 import { WorkerEntrypoint } from 'cloudflare:workers';
-import { sendAudit } from './audit/producer';
+import { recordAudit } from './audit/outbox';
 import { authorize, type Decision, newDecisionId } from './decision/authorize';
 import { type GatewayAnswer, gatewayClientIp, gatewayDecision } from './decision/gateway';
 import { VerdictError } from './lib/errors';
@@ -53,7 +53,7 @@ export class VerdictRpc extends WorkerEntrypoint<Env> {
         [{ resource: request.resource, action: request.action, context: request.context ?? {} }],
         { ip: gatewayClientIp(request.ip) },
       );
-      this.ctx.waitUntil(sendAudit(this.env, outcome.events));
+      recordAudit(this.env, this.ctx, outcome.events);
       if (!outcome.ok) {
         return {
           ...deny(outcome.error.reason, outcome.error.detail),

@@ -1,11 +1,13 @@
 /**
- * Sending audit events without delaying the decision: the caller hands the work to
- * `waitUntil`. Delivery: Queue.sendBatch, retried twice with a short backoff; if the
- * queue still refuses, the events are written to D1 directly (same idempotent insert
- * as the consumer), so nothing is lost. Fallbacks are counted per isolate and visible
- * in GET /v1/workspaces/:ws/audit/stats.
+ * Delivering a batch of audit events from the outbox (outbox.ts) without delaying any
+ * decision (it runs under the requests' waitUntil). The events are packed into as few
+ * queue messages as fit (a message body is `{"v":1,"events":[…]}`, ≤ 96 KB), sent with
+ * Queue.sendBatch (≤ 100 messages and 256 KB per call), retried twice with a short
+ * backoff when the queue refuses (429 past the per-queue limit, or an outage); if it
+ * still refuses, the events are written to D1 directly with the consumer's idempotent
+ * insert, so nothing is lost. Counters are per isolate and visible in
+ * GET /v1/workspaces/:ws/audit/stats.
  */
-import type { AuditEvent } from './event';
 import { insertEvents } from './store';
 
 export type AuditDeps = {
@@ -15,39 +17,99 @@ export type AuditDeps = {
   BENCH_DISABLE_AUDIT?: string;
 };
 
-export const producerCounters = { sent: 0, sendFailures: 0, directWrites: 0, lost: 0 };
+export const producerCounters = {
+  /** Events handed to the queue. */
+  sent: 0,
+  /** Queue messages they travelled in. */
+  messages: 0,
+  sendFailures: 0,
+  directWrites: 0,
+  lost: 0,
+};
+
+/** Largest message body (Queues allow 128 KB); a sendBatch carries at most 256 KB and 100 messages. */
+export const MESSAGE_BYTES = 96 * 1024;
+const SEND_BATCH_BYTES = 240 * 1024;
+const SEND_BATCH_MESSAGES = 100;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function sendAudit(deps: AuditDeps, events: AuditEvent[]): Promise<void> {
-  if (events.length === 0 || deps.BENCH_DISABLE_AUDIT === 'true') return;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      // sendBatch takes at most 100 messages.
-      for (let i = 0; i < events.length; i += 100) {
-        await deps.AUDIT_QUEUE.sendBatch(
-          events.slice(i, i + 100).map((body) => ({ body, contentType: 'json' as const })),
-        );
-      }
-      producerCounters.sent += events.length;
-      return;
-    } catch {
-      producerCounters.sendFailures++;
-      if (attempt < 2) await sleep(50 * 2 ** attempt);
-    }
+/** How long a batch keeps trying the queue and D1 before its events are counted lost. */
+export const DELIVERY_BUDGET_MS = 20_000;
+
+/** Message bodies, each `{"v":1,"events":[…]}` of at most MESSAGE_BYTES. */
+export function pack(events: readonly string[]): string[] {
+  const bodies: string[] = [];
+  let chunk: string[] = [];
+  let bytes = 0;
+  const close = () => {
+    if (chunk.length > 0) bodies.push(`{"v":1,"events":[${chunk.join(',')}]}`);
+    chunk = [];
+    bytes = 0;
+  };
+  for (const e of events) {
+    if (bytes + e.length + 32 > MESSAGE_BYTES) close();
+    chunk.push(e);
+    bytes += e.length + 1;
   }
-  try {
-    await insertEvents(deps.DB, events);
-    producerCounters.directWrites += events.length;
-  } catch (err) {
-    producerCounters.lost += events.length;
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        msg: 'audit events could not be stored',
-        count: events.length,
-        error: String(err),
-      }),
-    );
+  close();
+  return bodies;
+}
+
+async function sendAll(queue: Queue, bodies: readonly string[]): Promise<void> {
+  let group: { body: string; contentType: 'text' }[] = [];
+  let bytes = 0;
+  for (const body of bodies) {
+    if (group.length === SEND_BATCH_MESSAGES || bytes + body.length > SEND_BATCH_BYTES) {
+      await queue.sendBatch(group);
+      group = [];
+      bytes = 0;
+    }
+    group.push({ body, contentType: 'text' });
+    bytes += body.length;
+  }
+  if (group.length > 0) await queue.sendBatch(group);
+}
+
+/**
+ * Delivers events (as JSON text) to the queue, else to D1, else the queue again, …
+ * for up to DELIVERY_BUDGET_MS (well inside waitUntil's 30 s). Never throws; an event
+ * is counted lost only when neither took it for that long.
+ */
+export async function deliver(deps: AuditDeps, events: readonly string[]): Promise<void> {
+  if (events.length === 0) return;
+  const bodies = pack(events);
+  const started = Date.now();
+  for (let round = 0; ; round++) {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await sendAll(deps.AUDIT_QUEUE, bodies);
+        producerCounters.sent += events.length;
+        producerCounters.messages += bodies.length;
+        return;
+      } catch {
+        producerCounters.sendFailures++;
+        if (attempt < 2) await sleep(50 * 2 ** attempt);
+      }
+    }
+    try {
+      await insertEvents(deps.DB, events);
+      producerCounters.directWrites += events.length;
+      return;
+    } catch (err) {
+      if (Date.now() - started > DELIVERY_BUDGET_MS) {
+        producerCounters.lost += events.length;
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            msg: 'audit events could not be stored',
+            count: events.length,
+            error: String(err),
+          }),
+        );
+        return;
+      }
+      await sleep(Math.min(2000, 100 * 2 ** round));
+    }
   }
 }

@@ -1,64 +1,65 @@
 /**
- * Writing audit events to D1: multi-row INSERT … ON CONFLICT(decision_id) DO NOTHING,
- * chunked so no statement binds more than D1's 100 parameters, all chunks in one D1
- * batch (one transaction). Replaying the same events inserts nothing twice.
+ * Writing audit events to D1: one INSERT … SELECT FROM json_each(?) per chunk of
+ * events, ON CONFLICT(decision_id) DO NOTHING, all chunks in one D1 batch (one
+ * transaction). One bound parameter per statement, whatever the number of events (D1
+ * binds at most 100), and chunks of at most MAX_STATEMENT_BYTES of JSON. Replaying the
+ * same events inserts nothing twice.
  */
 import type { AuditEvent } from './event';
 
-const COLUMNS = [
-  'decision_id',
-  'workspace_id',
-  'time',
-  'subject',
-  'provider',
-  'resource',
-  'action',
-  'decision',
-  'policy',
-  'policy_version',
-  'rule_id',
-  'reasons',
-  'input',
-  'latency_ms',
-  'ip',
-  'user_agent',
-] as const;
-const MAX_PARAMS = 100;
-export const ROWS_PER_STATEMENT = Math.floor(MAX_PARAMS / COLUMNS.length);
+/** JSON bytes bound to one statement (D1 limits a statement to 100 KB). */
+export const MAX_STATEMENT_BYTES = 90 * 1024;
 
-function row(e: AuditEvent): unknown[] {
-  return [
-    e.decisionId,
-    e.workspaceId,
-    e.time,
-    e.subject,
-    e.provider,
-    e.resource,
-    e.action,
-    e.decision,
-    e.policy,
-    e.policyVersion,
-    e.ruleId,
-    JSON.stringify(e.reasons),
-    JSON.stringify(e.input),
-    e.latencyMs,
-    e.ip,
-    e.userAgent,
-  ];
-}
+const COLUMNS: [column: string, field: keyof AuditEvent][] = [
+  ['decision_id', 'decisionId'],
+  ['workspace_id', 'workspaceId'],
+  ['time', 'time'],
+  ['subject', 'subject'],
+  ['provider', 'provider'],
+  ['resource', 'resource'],
+  ['action', 'action'],
+  ['decision', 'decision'],
+  ['policy', 'policy'],
+  ['policy_version', 'policyVersion'],
+  ['rule_id', 'ruleId'],
+  ['reasons', 'reasons'],
+  ['input', 'input'],
+  ['latency_ms', 'latencyMs'],
+  ['ip', 'ip'],
+  ['user_agent', 'userAgent'],
+];
 
-export function insertStatements(db: D1Database, events: readonly AuditEvent[]): D1PreparedStatement[] {
+// json_extract returns JSON text for the reasons array and the input object.
+const INSERT = `INSERT INTO audit_events (${COLUMNS.map(([c]) => c).join(', ')})
+  SELECT ${COLUMNS.map(([, f]) => `json_extract(value, '$.${f}')`).join(', ')} FROM json_each(?) WHERE true
+  ON CONFLICT(decision_id) DO NOTHING`;
+
+/** Statements inserting `events` (each given as its JSON text), chunked by size. */
+export function insertStatements(db: D1Database, events: readonly string[]): D1PreparedStatement[] {
   const statements: D1PreparedStatement[] = [];
-  const placeholders = `(${COLUMNS.map(() => '?').join(',')})`;
-  for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) {
-    const chunk = events.slice(i, i + ROWS_PER_STATEMENT);
-    const sql = `INSERT INTO audit_events (${COLUMNS.join(',')}) VALUES ${chunk.map(() => placeholders).join(',')} ON CONFLICT(decision_id) DO NOTHING`;
-    statements.push(db.prepare(sql).bind(...chunk.flatMap(row)));
+  let chunk: string[] = [];
+  let bytes = 2;
+  const close = () => {
+    if (chunk.length > 0) statements.push(db.prepare(INSERT).bind(`[${chunk.join(',')}]`));
+    chunk = [];
+    bytes = 2;
+  };
+  for (const e of events) {
+    if (bytes + e.length + 1 > MAX_STATEMENT_BYTES) close();
+    chunk.push(e);
+    bytes += e.length + 1;
   }
+  close();
   return statements;
 }
 
-export async function insertEvents(db: D1Database, events: readonly AuditEvent[]): Promise<void> {
+/** Inserts events given as objects or as their JSON text; idempotent by decision id. */
+export async function insertEvents(db: D1Database, events: readonly (AuditEvent | string)[]): Promise<void> {
   if (events.length === 0) return;
-  await db.batch(insertStatements(db, events));
+  await db.batch(
+    insertStatements(
+      db,
+      events.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))),
+    ),
+  );
 }

@@ -4,8 +4,8 @@
  * refusals): the audit events go out under the request's waitUntil, a refused token
  * becomes its 401 (TokenError, mapped in the app's onError), and a denial its 403.
  */
+import { recordAudit } from '../audit/outbox';
 import type { AuditDeps } from '../audit/producer';
-import { sendAudit } from '../audit/producer';
 import { TokenError } from '../identity/reasons';
 import type { VerifiedIdentity } from '../identity/verify-token';
 import { VerdictError } from '../lib/errors';
@@ -32,7 +32,7 @@ export function settle(
   req: Pick<DecisionRequest, 'env' | 'ctx'>,
   outcome: AuthorizeOutcome,
 ): asserts outcome is Extract<AuthorizeOutcome, { ok: true }> {
-  req.ctx.waitUntil(sendAudit(req.env, outcome.events));
+  recordAudit(req.env, req.ctx, outcome.events);
   if (!outcome.ok) {
     throw new TokenError(outcome.error.reason, outcome.error.detail).withDecision(
       outcome.events[0]?.decisionId,

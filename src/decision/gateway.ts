@@ -11,7 +11,7 @@
  * headers a client could have added (http/gateway-headers.ts).
  */
 import { auditEvent } from '../audit/event';
-import { sendAudit } from '../audit/producer';
+import { recordAudit } from '../audit/outbox';
 import { VerdictError } from '../lib/errors';
 import { authorize, type Caller, type DecisionEnv, newDecisionId, snapshotFor } from './authorize';
 import { resolveRoute } from './route-map';
@@ -33,7 +33,7 @@ type Ctx = { waitUntil(p: Promise<unknown>): void };
 
 /** The decision for a gateway's original request. Never throws. */
 export async function gatewayDecision(
-  env: DecisionEnv & Parameters<typeof sendAudit>[0],
+  env: DecisionEnv & Parameters<typeof recordAudit>[0],
   ctx: Ctx,
   ws: string,
   original: GatewayRequest,
@@ -55,32 +55,30 @@ export async function gatewayDecision(
       const message = resolved.ok
         ? `No route-map entry matches ${resolved.method} ${resolved.path}`
         : `The request target is refused (${resolved.refusal}): ${resolved.detail}`;
-      ctx.waitUntil(
-        sendAudit(env, [
-          auditEvent(
-            {
-              decisionId,
-              workspaceId: ws,
-              time: now,
-              subject: null,
-              provider: null,
-              resource: '(gateway)',
-              action: original.method.slice(0, 16),
-              decision: 'Deny',
-              policy: null,
-              policyVersion: null,
-              ruleId: null,
-              reasons: [{ code: reason, message }],
-              attributes: {},
-              context: { target: original.target },
-              latencyMs: 0,
-              ip: caller.ip ?? null,
-              userAgent: caller.userAgent ?? null,
-            },
-            snapshot.settings.redactKeys,
-          ),
-        ]),
-      );
+      recordAudit(env, ctx, [
+        auditEvent(
+          {
+            decisionId,
+            workspaceId: ws,
+            time: now,
+            subject: null,
+            provider: null,
+            resource: '(gateway)',
+            action: original.method.slice(0, 16),
+            decision: 'Deny',
+            policy: null,
+            policyVersion: null,
+            ruleId: null,
+            reasons: [{ code: reason, message }],
+            attributes: {},
+            context: { target: original.target },
+            latencyMs: 0,
+            ip: caller.ip ?? null,
+            userAgent: caller.userAgent ?? null,
+          },
+          snapshot.settings.redactKeys,
+        ),
+      ]);
       return deny(403, reason, {
         'x-verdict-decision-id': decisionId,
         ...(resolved.ok ? {} : { 'x-verdict-path-refusal': resolved.refusal }),
@@ -96,7 +94,7 @@ export async function gatewayDecision(
       caller,
       now,
     );
-    ctx.waitUntil(sendAudit(env, outcome.events));
+    recordAudit(env, ctx, outcome.events);
     if (!outcome.ok) return deny(outcome.error.status === 401 ? 401 : 403, outcome.error.reason);
     const decision = outcome.decisions[0];
     if (!decision?.allowed) {

@@ -18,7 +18,18 @@ export type RunningVerdict = {
   /** http://127.0.0.1:<port>, no trailing slash. */
   url: string;
   port: number;
+  /** The Miniflare instance (storage access, restarts). */
+  mf: Miniflare;
+  /** Restarts workerd with the same options (storage kept): every isolate starts again. */
+  restart: () => Promise<void>;
   close: () => Promise<void>;
+};
+
+export type StartOptions = {
+  /** The module to run instead of src/index.ts (a test harness wrapping it), relative to the repo. */
+  entry?: string;
+  /** Overrides for the audit queue consumer. */
+  consumer?: { maxBatchSize?: number; maxBatchTimeout?: number; maxRetries?: number };
 };
 
 /** The compatibility date wrangler.toml deploys with, so the test runs the same runtime. */
@@ -29,10 +40,10 @@ function compatibilityDate(): string {
   return date;
 }
 
-/** src/index.ts as one ES module (in memory). */
-async function bundle(): Promise<Uint8Array> {
+/** src/index.ts (or a harness around it) as one ES module (in memory). */
+async function bundle(entry = 'src/index.ts'): Promise<Uint8Array> {
   const result = await build({
-    entryPoints: [join(ROOT, 'src/index.ts')],
+    entryPoints: [join(ROOT, entry)],
     bundle: true,
     format: 'esm',
     platform: 'neutral',
@@ -49,12 +60,17 @@ async function bundle(): Promise<Uint8Array> {
 }
 
 /** Bundles src/index.ts and starts it in workerd with fresh local storage and the migrations applied. */
-export async function startVerdict(bindings: Record<string, string>): Promise<RunningVerdict> {
-  const code = await bundle();
+export async function startVerdict(
+  bindings: Record<string, string>,
+  options: StartOptions = {},
+): Promise<RunningVerdict> {
+  const code = await bundle(options.entry);
   const dir = mkdtempSync(join(tmpdir(), 'verdict-gateway-worker-'));
   const scriptPath = join(dir, 'verdict.mjs');
   writeFileSync(scriptPath, code);
-  const mf = new Miniflare({
+  const mfOptions = {
+    // Storage on disk, so a restart (setOptions) keeps D1, KV and the queue broker's state.
+    defaultPersistRoot: join(dir, 'state'),
     scriptPath,
     modules: true,
     modulesRoot: dir,
@@ -70,10 +86,13 @@ export async function startVerdict(bindings: Record<string, string>): Promise<Ru
         maxBatchTimeout: 1,
         maxRetries: 5,
         deadLetterQueue: 'verdict-audit-dlq',
+        ...options.consumer,
       },
+      'verdict-audit-dlq': { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10 },
     },
     bindings,
-  });
+  };
+  const mf = new Miniflare(mfOptions);
   try {
     const url = (await mf.ready).toString().replace(/\/$/, '');
     const db = await mf.getD1Database('DB');
@@ -92,6 +111,10 @@ export async function startVerdict(bindings: Record<string, string>): Promise<Ru
     return {
       url,
       port: Number(new URL(url).port),
+      mf,
+      restart: async () => {
+        await mf.setOptions(mfOptions);
+      },
       close: async () => {
         await mf.dispose();
         rmSync(dir, { recursive: true, force: true });

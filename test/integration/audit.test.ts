@@ -70,8 +70,8 @@ function event(ws: string, extra: Partial<AuditEvent> = {}): AuditEvent {
   };
 }
 
-const messages = (bodies: unknown[]) =>
-  bodies.map((body, i) => ({ id: `m${seq}-${i}`, timestamp: new Date(), attempts: 1, body }));
+const messages = (bodies: unknown[], attempts = 1) =>
+  bodies.map((body, i) => ({ id: `m${seq}-${i}`, timestamp: new Date(), attempts, body }));
 
 describe('audit through the real queue', () => {
   it('N authorize calls → exactly N rows, one per decisionId, allowed or not', async () => {
@@ -115,18 +115,56 @@ describe('the consumer', () => {
     expect(await count(ws)).toBe(25);
   });
 
-  it('a poison message is retried (then dead-lettered) while the rest of its batch is written', async () => {
+  it('a body that is not an event is parked at once, and the rest of its batch is written', async () => {
     const { ws } = await createWorkspace();
     const bodies: unknown[] = [event(ws), { nonsense: true }, event(ws), 'not even an object', event(ws)];
     const batch = createMessageBatch('verdict-audit', messages(bodies));
     const ctx = createExecutionContext();
     await worker.queue(batch, env, ctx);
     const result = await getQueueResult(batch, ctx);
-    expect(result.explicitAcks).toHaveLength(3);
-    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId).sort()).toEqual(
-      [batch.messages[1]?.id, batch.messages[3]?.id].sort(),
-    );
+    expect(result.explicitAcks).toHaveLength(5);
+    expect(result.retryMessages).toHaveLength(0);
     expect(await count(ws)).toBe(3);
+    const parked = await env.DB.prepare(
+      "SELECT body FROM audit_dead_letters WHERE body LIKE '%nonsense%' OR body LIKE '%not even an object%'",
+    ).all();
+    expect(parked.results.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a packed message: its good events are written at once; an event that keeps failing alone is parked on the third delivery', async () => {
+    const { ws } = await createWorkspace();
+    const good = Array.from({ length: 40 }, () => event(ws));
+    // Passes the shape check but cannot be inserted (reasons is NOT NULL): a poison event.
+    const { reasons: _dropped, ...poison } = event(ws);
+    const body = JSON.stringify({
+      v: 1,
+      events: [...good.slice(0, 20), poison, ...good.slice(20), { junk: 1 }],
+    });
+    const other = JSON.stringify({ v: 1, events: Array.from({ length: 5 }, () => event(ws)) });
+    const parked = async () =>
+      (
+        await env.DB.prepare('SELECT id FROM audit_dead_letters WHERE workspace_id = ?')
+          .bind(ws)
+          .all<{ id: string }>()
+      ).results.map((r) => r.id);
+    // First delivery: everything good is written; the message with the poison event is
+    // retried (the failure might be passing), the other acked.
+    const first = createMessageBatch('verdict-audit', messages([body, other]));
+    const ctx1 = createExecutionContext();
+    await worker.queue(first, env, ctx1);
+    const r1 = await getQueueResult(first, ctx1);
+    expect(r1.explicitAcks).toEqual([first.messages[1]?.id]);
+    expect(r1.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual([first.messages[0]?.id]);
+    expect(await count(ws)).toBe(45);
+    expect(await parked()).toEqual([]);
+    // Third delivery: the event still fails alone, so it is parked and the message acked.
+    const third = createMessageBatch('verdict-audit', messages([body], 3));
+    const ctx3 = createExecutionContext();
+    await worker.queue(third, env, ctx3);
+    const r3 = await getQueueResult(third, ctx3);
+    expect(r3.explicitAcks).toHaveLength(1);
+    expect(await count(ws)).toBe(45);
+    expect(await parked()).toEqual([`dl_${poison.decisionId}`]);
   });
 
   it('when the D1 write throws on the first attempt, the messages are still written once and acked', async () => {

@@ -2,15 +2,23 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { retryDelaySeconds } from '../../src/audit/consumer';
 import { AUDIT_LIMITS, type AuditFacts, auditEvent, isRedacted } from '../../src/audit/event';
-import { ROWS_PER_STATEMENT } from '../../src/audit/store';
+import { MESSAGE_BYTES, pack } from '../../src/audit/producer';
 import { compilePolicy } from '../../src/policy/compile-policy';
 import { bindingKey } from '../../src/policy/compiled';
 import { buildEngine } from '../../src/policy/evaluate';
 
 describe('audit helpers', () => {
-  it('chunks inserts under D1’s 100 bound parameters per statement', () => {
-    expect(ROWS_PER_STATEMENT * 16).toBeLessThanOrEqual(100);
-    expect(ROWS_PER_STATEMENT).toBeGreaterThanOrEqual(6);
+  it('packs events into as few messages as fit under the message size, none lost', () => {
+    const events = Array.from({ length: 250 }, (_, i) =>
+      JSON.stringify({ decisionId: `d${i}`, pad: 'x'.repeat(900) }),
+    );
+    const bodies = pack(events);
+    expect(bodies.length).toBe(3);
+    for (const b of bodies) expect(b.length).toBeLessThanOrEqual(MESSAGE_BYTES);
+    const back = bodies.flatMap(
+      (b) => (JSON.parse(b) as { v: number; events: { decisionId: string }[] }).events,
+    );
+    expect(back.map((e) => e.decisionId)).toEqual(events.map((_, i) => `d${i}`));
   });
   it('backs off exponentially, capped at 5 minutes', () => {
     expect([1, 2, 3, 8, 20].map(retryDelaySeconds)).toEqual([2, 4, 8, 256, 300]);
