@@ -12,25 +12,12 @@
  */
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import { recordAudit } from './audit/outbox';
+import type { RpcAuthorizeRequest, RpcRouteRequest } from './contract';
 import { authorize, type Decision, newDecisionId } from './decision/authorize';
 import { type GatewayAnswer, gatewayClientIp, gatewayDecision } from './decision/gateway';
 import { VerdictError } from './lib/errors';
 
-export type RpcAuthorizeRequest = {
-  token?: string;
-  resource: string;
-  action: string;
-  context?: Record<string, unknown>;
-  ip?: string;
-};
-
-export type RpcRouteRequest = {
-  token?: string;
-  method: string;
-  /** The request's URL (absolute, as `request.url` in the gateway) or its path and query. */
-  url: string;
-  ip?: string;
-};
+export type { RpcAuthorizeRequest, RpcRouteRequest };
 
 /** The path and query of an absolute http(s) URL, as written (never re-parsed), or the input. */
 function targetOf(url: string): string | undefined {

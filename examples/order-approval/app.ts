@@ -4,7 +4,8 @@
  * and call POST /api/orders/order-1/approve with `Authorization: Bearer <token from /dev-idp/token>`.
  */
 import { Hono } from 'hono';
-import { VerdictClient, verdictAuthorize } from '../../src/sdk';
+import { VerdictClient } from '../../sdk/src';
+import { verdictAuthorize } from '../../sdk/src/hono';
 
 type Order = { id: string; amount: number; status: 'pending' | 'approved' };
 

@@ -16,26 +16,10 @@
  * `{ "$redacted": true }` and `{ "$truncated": true, "type", "length", … }`. Replay
  * treats a condition that needs a marked value as indeterminate.
  */
-export type AuditEvent = {
-  decisionId: string;
-  workspaceId: string;
-  /** Epoch ms. */
-  time: number;
-  subject: string | null;
-  provider: string | null;
-  resource: string;
-  action: string;
-  decision: 'Allow' | 'Deny';
-  policy: string | null;
-  policyVersion: number | null;
-  ruleId: string | null;
-  reasons: unknown[];
-  /** Normalized input after redaction and bounding: the attributes policies saw and the context. */
-  input: { attributes: Record<string, unknown>; context: Record<string, unknown> };
-  latencyMs: number;
-  ip: string | null;
-  userAgent: string | null;
-};
+import type { z } from 'zod';
+import type { AuditEventSchema } from '../contract/audit';
+/** A stored event: the contract's AuditEvent. */
+export type AuditEvent = z.infer<typeof AuditEventSchema>;
 
 /** What a producer knows about a decision, before redaction and bounding. */
 export type AuditFacts = Omit<AuditEvent, 'input'> & {

@@ -5,6 +5,7 @@
  * by accident. Returns the audit events for the caller to send after the response.
  */
 import { type AuditEvent, type AuditFacts, auditEvent } from '../audit/event';
+import { type Check as ContractCheck, type Decision, WORKSPACE_ID } from '../contract';
 import { flag } from '../env';
 import { DEV_IDP_JWKS, devIdpJwks } from '../identity/dev-idp';
 import { fetchJson } from '../identity/fetch-json';
@@ -16,29 +17,12 @@ import { sha256Hex } from '../lib/hash';
 import { valueDepthExceeds } from '../lib/json-depth';
 import { Lru } from '../lib/lru';
 import { type Budget, DECISION_BUDGET, REQUEST_BUDGET, type RequestInput } from '../policy/attributes';
-import type { PolicyReason } from '../policy/evaluate';
-import { WORKSPACE_ID } from '../storage/workspaces';
 import { DEFAULT_REVALIDATE_MS, isRevoked, loadSnapshot, type Snapshot } from './snapshot';
 
-export type Check = {
-  resource: string;
-  action: string;
-  context?: Record<string, unknown>;
-  record?: Record<string, unknown>;
-};
+/** A check as the engine takes it: the contract's Check, plus the record for records routes. */
+export type Check = ContractCheck & { record?: Record<string, unknown> };
 
-export type DecisionReason = PolicyReason | { code: TokenError['reason']; message: string };
-
-export type Decision = {
-  allowed: boolean;
-  decision: 'Allow' | 'Deny';
-  decisionId: string;
-  policy: string | null;
-  policyVersion: number | null;
-  ruleId: string | null;
-  reasons: DecisionReason[];
-  subject: string | null;
-};
+export type { Decision };
 
 export type DecisionEnv = {
   DB: D1Database;

@@ -7,13 +7,12 @@
  */
 import { flag } from '../env';
 import { DEV_IDP_ISSUER, DEV_IDP_JWKS } from '../identity/dev-idp';
-import type { Provider } from '../identity/provider-schema';
-import { mintKey } from '../storage/api-keys';
 import { database } from '../storage/db';
 import { insertPolicyVersion, upsertPermission } from '../storage/policies';
+import type { Provider } from '../storage/providers';
 import { insertProvider } from '../storage/providers';
-import { apiKeys } from '../storage/schema';
-import { getWorkspace, insertWorkspaceStatement, updateWorkspace } from '../storage/workspaces';
+import { getWorkspace, updateWorkspace } from '../storage/workspaces';
+import { createWorkspace } from './admin/workspaces';
 import { publishSnapshot } from './snapshot';
 
 export const DEMO_WORKSPACE = 'demo';
@@ -58,23 +57,11 @@ async function seed(env: DemoEnv): Promise<void> {
   const db = database(env.DB);
   if (await getWorkspace(db, DEMO_WORKSPACE)) return;
   const now = Date.now();
-  const key = await mintKey(
-    DEMO_WORKSPACE,
-    'demo admin key',
-    ['admin'],
-    now,
-    env.DEMO_ADMIN_KEY || undefined,
+  await createWorkspace(
+    env,
+    { id: DEMO_WORKSPACE, name: 'Order approval demo', timezone: 'UTC' },
+    { keyName: 'demo admin key', ...(env.DEMO_ADMIN_KEY ? { fixedKey: env.DEMO_ADMIN_KEY } : {}) },
   );
-  await db.batch([
-    insertWorkspaceStatement(db, {
-      id: DEMO_WORKSPACE,
-      name: 'Order approval demo',
-      timezone: 'UTC',
-      auditRetentionDays: 90,
-      createdAt: now,
-    }),
-    db.insert(apiKeys).values(key.row),
-  ]);
   const provider: Provider = {
     id: 'prov_demo_dev_idp',
     name: 'Development IdP (Clerk-style)',

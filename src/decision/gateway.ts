@@ -12,15 +12,12 @@
  */
 import { auditEvent } from '../audit/event';
 import { recordAudit } from '../audit/outbox';
+import { type GatewayAnswer, gatewayStatus } from '../contract';
 import { VerdictError } from '../lib/errors';
 import { authorize, type Caller, type DecisionEnv, newDecisionId, snapshotFor } from './authorize';
 import { resolveRoute } from './route-map';
 
-export type GatewayAnswer = {
-  status: 200 | 401 | 403;
-  headers: Record<string, string>;
-  reason?: string;
-};
+export type { GatewayAnswer };
 
 export type GatewayRequest = {
   method: string;
@@ -79,7 +76,7 @@ export async function gatewayDecision(
           snapshot.settings.redactKeys,
         ),
       ]);
-      return deny(403, reason, {
+      return deny(gatewayStatus(reason), reason, {
         'x-verdict-decision-id': decisionId,
         ...(resolved.ok ? {} : { 'x-verdict-path-refusal': resolved.refusal }),
       });
@@ -95,10 +92,12 @@ export async function gatewayDecision(
       now,
     );
     recordAudit(env, ctx, outcome.events);
-    if (!outcome.ok) return deny(outcome.error.status === 401 ? 401 : 403, outcome.error.reason);
+    if (!outcome.ok) return deny(gatewayStatus(outcome.error.reason), outcome.error.reason);
     const decision = outcome.decisions[0];
     if (!decision?.allowed) {
-      return deny(403, 'policy_denied', { 'x-verdict-decision-id': decision?.decisionId ?? '' });
+      return deny(gatewayStatus('policy_denied'), 'policy_denied', {
+        'x-verdict-decision-id': decision?.decisionId ?? '',
+      });
     }
     return {
       status: 200,
@@ -111,7 +110,7 @@ export async function gatewayDecision(
     };
   } catch (err) {
     // Fail closed, in the only vocabulary the gateway understands.
-    return deny(403, err instanceof VerdictError ? err.code : 'internal');
+    return deny(gatewayStatus('error'), err instanceof VerdictError ? err.code : 'internal');
   }
 }
 

@@ -11,7 +11,7 @@
  *   isolate that handled a write sees it at once. Others see it within revalidateMs
  *   plus KV propagation (up to 60 s across Cloudflare locations; immediate locally).
  */
-import type { Provider } from '../identity/provider-schema';
+
 import { Lru } from '../lib/lru';
 import { compilePolicy } from '../policy/compile-policy';
 import { bindingKey, type CompiledPolicySet } from '../policy/compiled';
@@ -19,6 +19,7 @@ import { buildEngine, type Engine } from '../policy/evaluate';
 import { database } from '../storage/db';
 import { kvKeys } from '../storage/kv-keys';
 import { currentPolicySources, listPermissions } from '../storage/policies';
+import type { Provider } from '../storage/providers';
 import { listProviders } from '../storage/providers';
 import { listRevocations, type Revocation } from '../storage/revocations';
 import { getWorkspace, type RouteMapEntry } from '../storage/workspaces';

@@ -15,10 +15,12 @@ import { devIdpRoutes } from './routes/dev-idp';
 import { forwardAuthRoutes } from './routes/forward-auth';
 import { gatewayRoutes } from './routes/gateways';
 import { metaRoutes } from './routes/meta';
+import { permissionRoutes } from './routes/permissions';
 import { policyRoutes } from './routes/policies';
 import { providerRoutes } from './routes/providers';
 import { recordRoutes } from './routes/records';
 import { revocationRoutes } from './routes/revocations';
+import { simulateRoutes } from './routes/simulate';
 import { workspaceRoutes } from './routes/workspaces';
 
 export function createApp() {
@@ -37,6 +39,8 @@ export function createApp() {
   app.route('/', metaRoutes);
   app.route('/', workspaceRoutes);
   app.route('/', policyRoutes);
+  app.route('/', permissionRoutes);
+  app.route('/', simulateRoutes);
   app.route('/', providerRoutes);
   app.route('/', authorizeRoutes);
   app.route('/', auditRoutes);

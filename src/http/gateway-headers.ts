@@ -3,6 +3,8 @@
  * contract names (PRODUCT.md → gateways), never from a family a client could add.
  */
 
+import type { GatewayRefusal } from '../contract';
+
 /** The header families gateways use to say which request they forward. */
 const FAMILIES = {
   nginx: { uri: 'x-original-uri', method: 'x-original-method' },
@@ -21,7 +23,7 @@ export type ForwardAuthMode = keyof typeof FAMILIES | 'auto';
 export function forwardedRequest(
   headers: Headers,
   mode: ForwardAuthMode,
-): { ok: true; method: string; target: string } | { ok: false; reason: string } {
+): { ok: true; method: string; target: string } | { ok: false; reason: GatewayRefusal } {
   const present = (f: (typeof FAMILIES)[keyof typeof FAMILIES]) =>
     headers.has(f.uri) || headers.has(f.method);
   const nginx = present(FAMILIES.nginx);

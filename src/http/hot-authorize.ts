@@ -10,6 +10,7 @@
  * same answers.
  */
 
+import { CHECK_NAME_MAX, TOKEN_MAX } from '../contract';
 import { authorize, type Check } from '../decision/authorize';
 import { ensureDemo } from '../decision/demo';
 import { settle } from '../decision/enforce';
@@ -18,7 +19,7 @@ import { bearerFrom } from './middleware/auth';
 import { BODY_SHAPE, honestLength, JSON_TYPE, MAX_BODY_BYTES } from './middleware/body-limit';
 import { requestIdFrom } from './middleware/request-id';
 import { errorResponse } from './problem';
-import { callerFrom, NAME_MAX, TOKEN_MAX } from './routes/authorize';
+import { callerFrom } from './routes/authorize';
 
 const PATH = /^\/v1\/workspaces\/([^/%]+)\/authorize$/;
 const KEYS = new Set(['token', 'resource', 'action', 'context']);
@@ -35,15 +36,24 @@ export function hotRouteWorkspace(method: string, url: string): string | null {
 
 type Body = { token?: string; resource: string; action: string; context?: Record<string, unknown> };
 
-const isName = (v: unknown): v is string => typeof v === 'string' && v.length >= 1 && v.length <= NAME_MAX;
+const isName = (v: unknown): v is string =>
+  typeof v === 'string' && v.length >= 1 && v.length <= CHECK_NAME_MAX;
 
-/** The body when it is exactly what AuthorizeBody accepts without change, else null. */
+/**
+ * The body when it is exactly what the contract's AuthorizeRequestSchema accepts without
+ * change, else null (test/integration/hot-authorize.test.ts holds the two to the same answers).
+ */
 export function plainAuthorizeBody(value: unknown): Body | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const body = value as Record<string, unknown>;
   for (const key of Object.keys(body)) if (!KEYS.has(key)) return null;
   if (!isName(body.resource) || !isName(body.action)) return null;
-  if ('token' in body && !(typeof body.token === 'string' && body.token.length <= TOKEN_MAX)) return null;
+  // The contract's TokenSchema: 1 to TOKEN_MAX characters (an empty token is refused, never read as none).
+  if (
+    'token' in body &&
+    !(typeof body.token === 'string' && body.token.length >= 1 && body.token.length <= TOKEN_MAX)
+  )
+    return null;
   if ('context' in body) {
     const context = body.context;
     if (typeof context !== 'object' || context === null || Array.isArray(context)) return null;

@@ -9,5 +9,7 @@ export type AppEnv = {
     /** Set by requireKey on /v1/workspaces/:ws routes. */
     workspace: Workspace;
     apiKey: ApiKey;
+    /** The request body's text, as read by the body limit (JSON bodies only). */
+    bodyText: string;
   };
 };

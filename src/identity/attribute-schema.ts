@@ -5,7 +5,7 @@
  * served to editors at GET /v1/workspaces/:ws/attributes.
  */
 import { readsAsBoolean, readsAsNumber } from '../policy/coerce';
-import type { Provider } from './provider-schema';
+import type { Provider } from '../storage/providers';
 
 export type AttributeType = 'string' | 'number' | 'boolean' | 'list' | 'object' | 'unknown';
 

@@ -4,7 +4,7 @@
  * values keep their JSON types; results are exposed to policies as `ext_<attribute>`.
  * Pure: takes the verified payload, returns attributes or the first missing required claim.
  */
-import type { ClaimMapping } from './provider-schema';
+import type { ClaimMapping } from '../contract/provider';
 
 export function readPath(payload: Record<string, unknown>, path: string): unknown {
   let value: unknown = payload;

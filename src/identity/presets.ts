@@ -3,7 +3,8 @@
  * PRODUCT.md so a user only picks "clerk" or "cognito" and gets the right checks.
  */
 
-import type { Provider, ProviderInput } from './provider-schema';
+import type { ProviderInput } from '../contract/provider';
+import type { Provider } from '../storage/providers';
 import type { TokenDenyReason } from './reasons';
 
 type Alg = NonNullable<ProviderInput['algorithms']>[number];

@@ -1,81 +1,11 @@
 /**
- * The auth provider document: `{ name, type, issuer, audiences, claimMappings, jwksUri?,
- * algorithms?, authorizedParties?, clockToleranceSec? }` plus preset options.
- * Claim mappings are exactly the seed format.
+ * The provider as the admin API shows it: the stored document (storage/providers.ts)
+ * without its secret. The document's shape is the contract's ProviderInputSchema.
  */
-import { z } from 'zod';
+import type { ProviderView } from '../contract/provider';
+import type { Provider } from '../storage/providers';
 
-export const PROVIDER_TYPES = [
-  'clerk',
-  'auth0',
-  'okta',
-  'keycloak',
-  'cognito',
-  'firebase',
-  'supabase',
-  'oidc',
-] as const;
-export const ASYMMETRIC_ALGS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-] as const;
-export const HMAC_ALGS = ['HS256', 'HS384', 'HS512'] as const;
-
-export const ClaimMappingSchema = z
-  .object({
-    jwtPath: z
-      .string()
-      .regex(/^[A-Za-z0-9_$:/-]+(\.[A-Za-z0-9_$:/-]+){0,7}$/, 'a dotted claim path, at most 8 levels'),
-    attribute: z.string().regex(/^[A-Za-z0-9_]{1,120}$/, 'letters, digits and _; exposed as ext_<attribute>'),
-    required: z.boolean().default(false),
-    defaultValue: z.unknown().optional(),
-  })
-  .strict();
-export type ClaimMapping = z.infer<typeof ClaimMappingSchema>;
-
-export const ProviderInputSchema = z
-  .object({
-    name: z.string().min(1).max(100),
-    type: z.enum(PROVIDER_TYPES),
-    issuer: z.string().url().max(500),
-    audiences: z.array(z.string().min(1).max(500)).max(20).default([]),
-    claimMappings: z.array(ClaimMappingSchema).max(100).default([]),
-    jwksUri: z.string().url().max(1000).optional(),
-    algorithms: z
-      .array(z.enum([...ASYMMETRIC_ALGS, ...HMAC_ALGS]))
-      .min(1)
-      .max(13)
-      .optional(),
-    authorizedParties: z.array(z.string().min(1).max(500)).max(50).optional(),
-    /** Clerk: what to do when `azp` is absent (tokens minted without an Origin header). */
-    azpRequired: z.boolean().optional(),
-    clockToleranceSec: z.number().int().min(0).max(300).default(60),
-    maxTokenAgeSec: z.number().int().min(1).max(31_536_000).optional(),
-    /** Cognito: which token this provider accepts. */
-    tokenUse: z.enum(['id', 'access']).optional(),
-    /** Supabase legacy projects: the HS256 JWT secret. Never returned by the API. */
-    hsSecret: z.string().min(32).max(512).optional(),
-  })
-  .strict();
-export type ProviderInput = z.infer<typeof ProviderInputSchema>;
-
-/** A stored provider: the input plus its id and the resolved JWKS URI. */
-export type Provider = ProviderInput & {
-  id: string;
-  resolvedJwksUri: string | null;
-  keyFormat: 'jwks' | 'x509';
-};
-
-/** The provider as the admin API shows it (no secret). */
-export function publicProvider(p: Provider): Omit<Provider, 'hsSecret'> & { hasHsSecret: boolean } {
+export function publicProvider(p: Provider): ProviderView {
   const { hsSecret, ...rest } = p;
   return { ...rest, hasHsSecret: hsSecret !== undefined };
 }

@@ -1,39 +1,18 @@
 /**
- * Why a token was refused. A closed union: the authorize response, the audit trail
- * and forward-auth all carry one of these codes, never free text.
+ * A refused token as an error: its reason is the contract's closed TokenReason union,
+ * and its status comes from the contract's one mapping (tokenStatus).
  */
+import { type TokenReason, tokenStatus } from '../contract/refusals';
 import { VerdictError } from '../lib/errors';
 
-export type TokenDenyReason =
-  | 'token_missing'
-  | 'token_too_large'
-  | 'token_malformed'
-  | 'token_encrypted'
-  | 'unknown_issuer'
-  | 'alg_not_allowed'
-  | 'crit_unsupported'
-  | 'unknown_kid'
-  | 'key_ambiguous'
-  | 'signature_invalid'
-  | 'token_expired'
-  | 'token_not_yet_valid'
-  | 'iat_in_future'
-  | 'token_too_old'
-  | 'claim_invalid'
-  | 'audience_mismatch'
-  | 'azp_not_allowed'
-  | 'token_use_mismatch'
-  | 'claim_missing'
-  | 'subject_missing'
-  | 'token_revoked'
-  | 'jwks_unavailable';
+export type TokenDenyReason = TokenReason;
 
 /** A refused token. `jwks_unavailable` is a 503 (no safe answer); everything else is a 401. */
 export class TokenError extends VerdictError {
   readonly reason: TokenDenyReason;
 
   constructor(reason: TokenDenyReason, detail: string) {
-    const status = reason === 'jwks_unavailable' ? 503 : 401;
+    const status = tokenStatus(reason);
     super(status === 503 ? 'unavailable' : 'invalid_token', status, detail, { extensions: { reason } });
     this.reason = reason;
   }

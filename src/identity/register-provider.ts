@@ -4,13 +4,15 @@
  * ALLOW_HTTP_ISSUERS), preset rules, discovery whose `issuer` equals the registered
  * issuer exactly, and a key set that holds at least one usable key.
  */
+
+import type { ProviderInput } from '../contract/provider';
 import { VerdictError } from '../lib/errors';
 import { randomId } from '../lib/ids';
+import type { Provider } from '../storage/providers';
 import { DEV_IDP_ISSUER, DEV_IDP_JWKS } from './dev-idp';
 import { type FetchResult, fetchJson } from './fetch-json';
 import { keyFitsAlg, parseJwks, parseX509Map } from './key-set';
 import { allowedAlgorithms, FIREBASE_CERTS_URL, presetIssues } from './presets';
-import type { Provider, ProviderInput } from './provider-schema';
 
 export type RegisterOptions = {
   allowHttp: boolean;
@@ -46,7 +48,9 @@ export async function registerProvider(
       errors: issues,
     });
   }
-  const base = { ...input, id: id ?? `prov_${randomId(16)}` };
+  // `$schema` is for editors; it is not part of the stored provider.
+  const { $schema: _editorSchema, ...document } = input;
+  const base = { ...document, id: id ?? `prov_${randomId(16)}` };
 
   if (opts.devIdp && input.issuer === DEV_IDP_ISSUER) {
     return { ...base, resolvedJwksUri: DEV_IDP_JWKS, keyFormat: 'jwks' };

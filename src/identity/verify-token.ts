@@ -10,10 +10,10 @@
  * audience/azp/token_use per preset → sub present → claim mapping.
  */
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
+import type { Provider } from '../storage/providers';
 import { mapClaims } from './claim-mapping';
 import { type KeyDeps, resolveKey } from './jwks-cache';
 import { allowedAlgorithms, checkPresetClaims } from './presets';
-import type { Provider } from './provider-schema';
 import { type TokenDenyReason, TokenError } from './reasons';
 
 export const MAX_TOKEN_BYTES = 8 * 1024;

@@ -2,28 +2,11 @@
  * Typed errors. Every failure the API reports is a VerdictError with a stable `code`
  * and an HTTP `status`; the app's onError is the one place that turns them into
  * application/problem+json. Modelled on jose's errors: one base class, a subclass per
- * failure family, a human `detail`.
+ * failure family, a human `detail`. The codes are the contract's closed ErrorCode union.
  */
+import type { ErrorCode, FieldError } from '../contract/common';
 
-export type FieldError = { path: string; message: string };
-
-export type ErrorCode =
-  | 'bad_request'
-  | 'malformed_json'
-  | 'validation_failed'
-  | 'unauthorized'
-  | 'invalid_token'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'precondition_failed'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'invalid_policy'
-  | 'invalid_provider'
-  | 'rate_limited'
-  | 'unavailable'
-  | 'internal';
+export type { ErrorCode, FieldError };
 
 const TITLES: Record<ErrorCode, string> = {
   bad_request: 'Bad request',

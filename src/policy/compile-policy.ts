@@ -3,10 +3,16 @@
  * problem is reported here, naming the rule and the condition, so a policy that is
  * accepted cannot fail at evaluation time for structural reasons.
  */
+
+import {
+  type ConditionDocument,
+  FUNCTION_NAMES,
+  type PolicyDocument,
+  PolicySchema,
+} from '../contract/policy';
 import { parseAttributePath } from './attributes';
 import type { CompiledCondition, CompiledPolicy, Operand } from './compiled';
-import { FUNCTION_NAMES, FUNCTIONS } from './functions';
-import { type ConditionDocument, type PolicyDocument, PolicySchema } from './schema';
+import { FUNCTIONS } from './functions';
 
 export type PolicyIssue = { path: string; message: string };
 
@@ -61,13 +67,30 @@ function compileCondition(
   return { fn: cond.function, path: attr.path, name, ...(operand ? { operand } : {}) };
 }
 
+/** A value at a zod issue path in the input (for "did you mean" on unknown function names). */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v = input;
+  for (const seg of path)
+    v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[seg] : undefined;
+  return v;
+}
+
 /** Validates `input` (unknown JSON) and compiles it. `version` is stamped into the result. */
 export function compilePolicy(input: unknown, version: number): CompileResult {
   const parsed = PolicySchema.safeParse(input);
   if (!parsed.success) {
     return {
       ok: false,
-      issues: parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })),
+      issues: parsed.error.issues.map((i) => {
+        const path = i.path.join('.') || '(root)';
+        if (i.path.at(-1) === 'function' && i.code === 'invalid_value') {
+          const name = String(valueAt(input, i.path));
+          const rule = valueAt(input, i.path.slice(0, -3)) as { rule_id?: unknown } | undefined;
+          const label = `rule "${String(rule?.rule_id)}", condition ${String(i.path.at(-2))}`;
+          return { path, message: `${label}: unknown function "${name}"${suggest(name)}` };
+        }
+        return { path, message: i.message };
+      }),
     };
   }
   const doc = parsed.data;

@@ -3,7 +3,7 @@
  * resolved, constants parsed and attribute paths split. `evaluate.ts` turns it into
  * closures once per isolate.
  */
-import type { Effect } from './schema';
+import type { Effect } from '../contract/policy';
 
 export type Operand = { kind: 'const'; value: unknown } | { kind: 'attr'; path: string[]; name: string };
 

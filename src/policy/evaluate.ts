@@ -16,6 +16,8 @@
  * - Every decision runs within a work budget (attributes.ts); past it the decision is a
  *   Deny with reason `budget_exceeded`. Nothing here throws to the caller.
  */
+
+import type { ConditionExplanation, Effect, PolicyReason } from '../contract';
 import {
   AttributeResolver,
   type Budget,
@@ -33,48 +35,13 @@ import {
   type CompiledPolicySet,
 } from './compiled';
 import { FUNCTIONS } from './functions';
-import type { Effect } from './schema';
 
 const FALSE = 0;
 const TRUE = 1;
 const INDETERMINATE = 2;
 type Outcome = typeof FALSE | typeof TRUE | typeof INDETERMINATE;
 
-export type ConditionExplanation = {
-  index: number;
-  function: string;
-  attribute: string;
-  result: 'true' | 'false' | 'indeterminate';
-  /** The attribute's value (as read, before coercion). */
-  actual?: unknown;
-  /** The operand: the constant, or the value of value_from_attribute. */
-  expected?: unknown;
-  operandAttribute?: string;
-  message: string;
-};
-
-export type PolicyReason =
-  | { code: 'rule_matched'; policy: string; policyVersion: number; rule: string; effect: Effect }
-  | { code: 'default_applied'; policy: string; policyVersion: number; rule: string; effect: Effect }
-  | {
-      code: 'condition_failed' | 'condition_indeterminate';
-      policy: string;
-      rule: string;
-      condition: ConditionExplanation;
-      message: string;
-    }
-  | {
-      /** A Deny rule that could not be evaluated: it denies (fail closed). */
-      code: 'indeterminate';
-      policy: string;
-      policyVersion: number;
-      rule: string;
-      effect: 'Deny';
-      condition: ConditionExplanation;
-      message: string;
-    }
-  | { code: 'budget_exceeded'; message: string }
-  | { code: 'no_policy'; message: string };
+export type { ConditionExplanation, PolicyReason };
 
 export type EngineDecision = {
   effect: Effect;

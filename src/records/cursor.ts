@@ -7,6 +7,8 @@
  * any JSON type, any unicode; a long text value keeps a bounded prefix and the next
  * page reads the full value back from the row by id.
  */
+
+import { MAX_CURSOR_LENGTH } from '../contract/records';
 import { badRequest, unavailable } from '../lib/errors';
 import { Lru } from '../lib/lru';
 
@@ -23,8 +25,6 @@ export type Position = {
 
 /** UTF-8 bytes of a text sort value kept in a cursor. */
 export const MAX_CURSOR_TEXT_BYTES = 512;
-/** Longest cursor string accepted (far above what `sealCursor` produces). */
-export const MAX_CURSOR_LENGTH = 2000;
 
 const keys = new Lru<string, Promise<CryptoKey>>(512);
 

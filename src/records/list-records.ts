@@ -14,6 +14,7 @@
  * Work is bounded per page: at most SCAN_BUDGET candidate rows and PAGE_WORK units of
  * policy evaluation; a page cut short says so (complete: false, reason scan_budget).
  */
+import type { ListMeta } from '../contract/records';
 import type { Caller } from '../decision/authorize';
 import { decisionInput } from '../decision/authorize';
 import type { Snapshot } from '../decision/snapshot';
@@ -33,15 +34,6 @@ export const PAGE_WORK = 5 * DECISION_BUDGET;
 const MAX_PARAMS = 100;
 const RESERVED_PARAMS = 8;
 export const MAX_WHERE_PARAMS = 60;
-
-export type ListMeta = {
-  /** "sql": the policy filter ran in the database; "scan": some rule could not be translated. */
-  strategy: 'sql' | 'scan';
-  untranslated: string[];
-  /** false when the page stopped at the scan bound before the end of the list. */
-  complete: boolean;
-  reason?: 'scan_budget';
-};
 
 type Row = RecordRow & { k0: number; k1: number | string };
 

@@ -3,37 +3,10 @@
  * and / or / not over eq, ne, gt, gte, lt, lte, in, contains on record fields (SQL
  * semantics, after the policy filter); sort on a field, createdAt, updatedAt or id.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { Where, WhereOpsSchema } from '../contract/records';
 import { badRequest } from '../lib/errors';
 import { fieldSql, type SqlFragment } from './policy-to-sql';
-
-const Scalar = z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]);
-const Ops = z
-  .object({
-    eq: Scalar,
-    ne: Scalar,
-    gt: Scalar,
-    gte: Scalar,
-    lt: Scalar,
-    lte: Scalar,
-    in: z.array(Scalar).max(100),
-    contains: Scalar,
-  })
-  .partial()
-  .strict();
-
-export type Where =
-  | { and?: Where[]; or?: Where[]; not?: Where }
-  | Record<string, z.infer<typeof Ops> | unknown>;
-
-export const WhereSchema: z.ZodType<Where> = z.lazy(() =>
-  z.union([
-    z.object({ and: z.array(WhereSchema).max(50) }).strict(),
-    z.object({ or: z.array(WhereSchema).max(50) }).strict(),
-    z.object({ not: WhereSchema }).strict(),
-    z.record(z.string().regex(/^[A-Za-z0-9_$.-]{1,256}$/), z.union([Ops, Scalar])),
-  ]),
-);
 
 const SQL_OPS = { eq: '=', ne: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 
@@ -67,8 +40,8 @@ export function whereSql(w: Where, depth = 0): SqlFragment {
     const col = column(field);
     const ops =
       cond !== null && typeof cond === 'object' && !Array.isArray(cond)
-        ? (cond as z.infer<typeof Ops>)
-        : { eq: cond as z.infer<typeof Scalar> };
+        ? (cond as z.infer<typeof WhereOpsSchema>)
+        : { eq: cond as string | number | boolean | null };
     for (const [op, value] of Object.entries(ops)) {
       if (op === 'in') {
         // One JSON parameter, however long the list (D1 binds at most 100 per statement).
@@ -107,7 +80,7 @@ function join(parts: SqlFragment[], op: 'AND' | 'OR', empty: string): SqlFragmen
 
 /** `where[field]=value` query parameters: numbers match numbers or their string form. */
 export function whereFromQuery(params: Record<string, string>): Where {
-  const w: Record<string, unknown> = {};
+  const w: Record<string, z.infer<typeof WhereOpsSchema> | string> = {};
   for (const [k, v] of Object.entries(params)) {
     const m = /^where\[([A-Za-z0-9_$.-]{1,256})\]$/.exec(k);
     if (!m) continue;

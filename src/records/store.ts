@@ -2,14 +2,9 @@
  * Records in D1: JSON documents per workspace and collection, with the creator's sub
  * as owner and a version for optimistic concurrency (UPDATE … WHERE version = ?).
  */
-export type StoredRecord = {
-  id: string;
-  data: Record<string, unknown>;
-  owner: string;
-  version: number;
-  createdAt: number;
-  updatedAt: number;
-};
+import type { VerdictRecord } from '../contract/records';
+/** A record as stored and as the API shows it (the contract's Record). */
+export type StoredRecord = VerdictRecord;
 
 export type RecordRow = {
   id: string;
@@ -21,8 +16,6 @@ export type RecordRow = {
 };
 
 export const MAX_RECORD_BYTES = 32 * 1024;
-export const COLLECTION = /^[a-z][a-z0-9_-]{0,62}$/;
-export const RECORD_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export function fromRow(r: RecordRow): StoredRecord {
   return {

@@ -5,25 +5,13 @@
  */
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { type Scope, ScopeSchema } from '../contract/admin';
 import { sha256Hex, timingSafeEqualStrings } from '../lib/hash';
 import { randomId, randomSecret } from '../lib/ids';
 import type { Db } from './db';
 import { apiKeys } from './schema';
 
-export const SCOPES = [
-  'admin',
-  'keys:write',
-  'providers:read',
-  'providers:write',
-  'policies:read',
-  'policies:write',
-  'permissions:write',
-  'audit:read',
-  'records:write',
-  'revocations:write',
-] as const;
-export const ScopeSchema = z.enum(SCOPES);
-export type Scope = z.infer<typeof ScopeSchema>;
+export type { Scope };
 
 export type ApiKey = {
   id: string;

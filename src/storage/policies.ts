@@ -5,17 +5,12 @@
  * neither overwrites the other.
  */
 import { and, asc, desc, eq } from 'drizzle-orm';
+import type { Binding as Permission, PolicyDocument, PolicySummary, PolicyVersion } from '../contract/policy';
 import type { Db } from './db';
 import { permissions, policies, policyVersions } from './schema';
 
-export type PolicySummary = {
-  name: string;
-  currentVersion: number;
-  latestVersion: number;
-  updatedAt: number;
-};
-export type PolicyVersion = { name: string; version: number; source: unknown; createdAt: number };
-export type Permission = { resource: string; action: string; policies: string[]; updatedAt: number };
+/** Stored sources were validated when written: they are policy documents. */
+const source = (text: string) => JSON.parse(text) as PolicyDocument;
 
 const SUMMARY = {
   name: policies.name,
@@ -59,7 +54,7 @@ export async function getPolicyVersion(
     )
     .get();
   return row
-    ? { name: row.name, version: row.version, source: JSON.parse(row.source), createdAt: row.createdAt }
+    ? { name: row.name, version: row.version, source: source(row.source), createdAt: row.createdAt }
     : undefined;
 }
 
@@ -73,7 +68,7 @@ export async function listPolicyVersions(db: Db, ws: string, name: string): Prom
   return rows.map((r) => ({
     name: r.name,
     version: r.version,
-    source: JSON.parse(r.source),
+    source: source(r.source),
     createdAt: r.createdAt,
   }));
 }

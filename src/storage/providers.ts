@@ -1,8 +1,15 @@
 /** Auth providers in D1. The whole validated document lives in `config` (JSON). */
 import { and, asc, eq } from 'drizzle-orm';
-import type { Provider } from '../identity/provider-schema';
+import type { ProviderInput } from '../contract/provider';
 import type { Db } from './db';
 import { authProviders } from './schema';
+
+/** A stored provider: the validated document plus its id and its resolved key source. */
+export type Provider = Omit<ProviderInput, '$schema'> & {
+  id: string;
+  resolvedJwksUri: string | null;
+  keyFormat: 'jwks' | 'x509';
+};
 
 function fromRow(row: typeof authProviders.$inferSelect): Provider {
   return { ...(JSON.parse(row.config) as Omit<Provider, 'id'>), id: row.id };

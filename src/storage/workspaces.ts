@@ -4,12 +4,10 @@
  */
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { type RouteMapEntry, RouteMapEntrySchema } from '../contract/admin';
 import { randomHex } from '../lib/ids';
 import type { Db } from './db';
 import { workspaces } from './schema';
-
-/** A workspace id: lowercase letters, digits and dashes, 2–63 characters (a DNS label). */
-export const WORKSPACE_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
 export type Workspace = {
   id: string;
@@ -23,15 +21,7 @@ export type Workspace = {
   cursorKey: string;
 };
 
-export const RouteMapEntrySchema = z
-  .object({
-    method: z.string().regex(/^(\*|[A-Z]+)$/),
-    path: z.string().startsWith('/').max(512),
-    resource: z.string().min(1).max(128),
-    action: z.string().min(1).max(128),
-  })
-  .strict();
-export type RouteMapEntry = z.infer<typeof RouteMapEntrySchema>;
+export type { RouteMapEntry };
 
 function parseJsonArray<T>(text: string, schema: z.ZodType<T>): T[] {
   const parsed = z.array(schema).safeParse(JSON.parse(text));

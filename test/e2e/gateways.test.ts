@@ -1,7 +1,8 @@
 import { env, exports } from 'cloudflare:workers';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { VerdictClient, VerdictError, verdictAuthorize } from '../../src/sdk';
+import { VerdictClient, VerdictError } from '../../sdk/src';
+import { verdictAuthorize } from '../../sdk/src/hono';
 import { call, json } from '../helpers/api';
 
 const workerFetch: typeof fetch = (input, init) => exports.default.fetch(new Request(input, init));

@@ -1,7 +1,7 @@
 // Records enforced by the same policies down to the row, through the SDK.
 import { env, exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { VerdictClient, type VerdictError, type VerdictRecord } from '../../src/sdk';
+import { VerdictClient, type VerdictError, type VerdictRecord } from '../../sdk/src';
 import { call, createWorkspace } from '../helpers/api';
 import { registerIdp, sign } from '../helpers/idp';
 

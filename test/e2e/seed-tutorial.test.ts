@@ -3,7 +3,7 @@
 // mappings and the order_approval policy, verbatim.
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { VerdictClient, VerdictError } from '../../src/sdk';
+import { type PolicyDocument, VerdictClient, VerdictError } from '../../sdk/src';
 import { seedOrders } from '../fixtures/seed';
 import { call, json } from '../helpers/api';
 import { registerIdp, sign } from '../helpers/idp';
@@ -128,7 +128,7 @@ describe('the seed tutorial through the SDK', () => {
       apiKey: adminKey,
       fetch: workerFetch,
     });
-    const policy = (value: string) => ({
+    const policy = (value: string): PolicyDocument => ({
       name: 'p',
       specification: {
         rules: [

@@ -5,11 +5,12 @@
 import { env } from 'cloudflare:workers';
 import { generateKeyPair, importPKCS8, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { ProviderInputSchema } from '../../src/contract/provider';
 import { fetchJson } from '../../src/identity/fetch-json';
 import type { KeyDeps } from '../../src/identity/jwks-cache';
-import { type Provider, ProviderInputSchema } from '../../src/identity/provider-schema';
 import { TokenError } from '../../src/identity/reasons';
 import { verifyToken } from '../../src/identity/verify-token';
+import type { Provider } from '../../src/storage/providers';
 import { FIREBASE_TEST_CERT, FIREBASE_TEST_KID, FIREBASE_TEST_PKCS8 } from '../fixtures/firebase-x509';
 import { control, hits, issuerUrl } from '../helpers/idp';
 

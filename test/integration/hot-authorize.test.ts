@@ -1,12 +1,15 @@
 // The hot authorize route (src/http/hot-authorize.ts) against the Hono route it
 // shortcuts: every request, handled or handed on, must get the same status, headers
 // and body from the Worker's entry as from the router alone.
+
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app';
 import { hotAuthorize, hotRouteWorkspace, plainAuthorizeBody } from '../../src/http/hot-authorize';
+import { BODY_SHAPE } from '../../src/http/middleware/body-limit';
+import { jsonTextShape } from '../../src/lib/json-depth';
 import { employeeClaims, managerClaims, orderApprovalPolicy, seedClaimMappings } from '../fixtures/seed';
 import { BASE, call, createWorkspace } from '../helpers/api';
 import { registerIdp, sign } from '../helpers/idp';
@@ -109,6 +112,17 @@ describe('the hot authorize route', () => {
     ['empty resource', () => ({ body: body({ token: employee, resource: '' }) }), false],
     ['resource too long', () => ({ body: body({ token: employee, resource: 'r'.repeat(129) }) }), false],
     ['token null', () => ({ body: body({ token: null }) }), false],
+    ['token empty (refused, never read as no token)', () => ({ body: body({ token: '' }) }), false],
+    [
+      'more than 1,000 distinct keys → 400',
+      () => ({
+        body: body({
+          token: employee,
+          context: Object.fromEntries(Array.from({ length: 1100 }, (_, i) => [`k${i}`, 1])),
+        }),
+      }),
+      false,
+    ],
     ['context an array', () => ({ body: body({ token: employee, context: [1] }) }), false],
     ['context null', () => ({ body: body({ token: employee, context: null }) }), false],
     [
@@ -136,7 +150,8 @@ describe('the hot authorize route', () => {
         parsed = undefined;
       }
       const plain = (sent.headers?.['content-type'] ?? 'application/json') === 'application/json';
-      expect(plain && plainAuthorizeBody(parsed) !== null).toBe(handled);
+      const shapeOk = typeof sent.body !== 'string' || jsonTextShape(sent.body, BODY_SHAPE) === undefined;
+      expect(plain && shapeOk && plainAuthorizeBody(parsed) !== null).toBe(handled);
       // The entry really takes (or leaves) the hot path: a Response, or the request handed on.
       const direct = request(sent);
       const ctx = createExecutionContext();

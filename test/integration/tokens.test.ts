@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { authorize } from '../../src/decision/authorize';
 import { kvKeys } from '../../src/storage/kv-keys';
 import wycheproof from '../fixtures/wycheproof/json_web_signature_test.json';
-import { call, createWorkspace, json } from '../helpers/api';
+import { call, createWorkspace, expectProblem, json } from '../helpers/api';
 import {
   ALLOW_ALL,
   attackerHits,
@@ -101,7 +101,7 @@ describe('token shape', () => {
   it('every Wycheproof JWS vector is refused as a bearer token (payload is not a claims set)', async () => {
     const tokens: string[] = [];
     for (const group of (wycheproof as { testGroups: { tests: { jws: unknown }[] }[] }).testGroups) {
-      for (const t of group.tests) if (typeof t.jws === 'string') tokens.push(t.jws);
+      for (const t of group.tests) if (typeof t.jws === 'string' && t.jws !== '') tokens.push(t.jws);
     }
     expect(tokens.length).toBeGreaterThan(10);
     const res = await call('POST', `/v1/workspaces/${w.ws}/authorize/batch`, {
@@ -112,6 +112,21 @@ describe('token shape', () => {
       const { res: r } = await authorizeWith(w.ws, token);
       expect(r.status).toBe(401);
     }
+  });
+
+  it('an empty body token is refused clearly (400), never read as "no token" over a valid header', async () => {
+    const good = await sign(w.idp, w.claims());
+    const res = await call('POST', `/v1/workspaces/${w.ws}/authorize`, {
+      headers: { authorization: `Bearer ${good}` },
+      body: { token: '', resource: 'orders', action: 'approve' },
+    });
+    await expectProblem(res, 400, 'validation_failed');
+    // Positive twin: without the empty token, the header's token is used.
+    const ok = await call('POST', `/v1/workspaces/${w.ws}/authorize`, {
+      headers: { authorization: `Bearer ${good}` },
+      body: { resource: 'orders', action: 'approve' },
+    });
+    expect(ok.status).toBe(200);
   });
 });
 

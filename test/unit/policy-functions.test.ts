@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { FUNCTION_NAMES } from '../../src/contract/policy';
 import { compilePolicy } from '../../src/policy/compile-policy';
 import { bindingKey } from '../../src/policy/compiled';
 import { buildEngine } from '../../src/policy/evaluate';
-import { FUNCTION_NAMES } from '../../src/policy/functions';
+import { FUNCTIONS } from '../../src/policy/functions';
 
 type Outcome = 'true' | 'false' | 'indeterminate';
 
@@ -178,6 +179,8 @@ describe('every function: true, false and indeterminate', () => {
   it('covers every function in the table', () => {
     const covered = new Set([...table.map((t) => t[0]), 'is_present', 'is_absent']);
     expect(FUNCTION_NAMES.filter((f) => !covered.has(f))).toEqual([]);
+    // The contract's names and the implemented functions are the same set.
+    expect(Object.keys(FUNCTIONS).sort()).toEqual([...FUNCTION_NAMES].sort());
   });
 
   it('value_from_attribute reads the operand at evaluation time, including context paths', () => {

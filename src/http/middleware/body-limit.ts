@@ -138,6 +138,7 @@ export function bodyLimit(max = MAX_BODY_BYTES): MiddlewareHandler<AppEnv> {
     // Hand the bytes read to Hono's body cache: validators parse this text once, and
     // the stream is never read twice. Malformed JSON surfaces there as a 400.
     (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
+    c.set('bodyText', text);
     await next();
   };
 }

@@ -6,49 +6,29 @@
  * resource.type → resource, resource.properties and context → request_metadata
  * (plus resource_id), resource.properties → record.<field>.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { authorize, type Decision } from '../../decision/authorize';
+import {
+  type Evaluation as AuthZenEvaluation,
+  type Decision,
+  type EvaluationResult,
+  EvaluationResultSchema,
+  EvaluationSchema,
+  EvaluationsResultSchema,
+  EvaluationsSchema,
+  WORKSPACE_ID,
+} from '../../contract';
+import { authorize } from '../../decision/authorize';
 import { requireIdentity, settle } from '../../decision/enforce';
 import { badRequest } from '../../lib/errors';
 import { REQUEST_BUDGET } from '../../policy/attributes';
-import { WORKSPACE_ID } from '../../storage/workspaces';
 import { bearerToken } from '../middleware/auth';
-import { router } from '../openapi';
+import { errors, jsonBody, jsonOf, router } from '../openapi';
 import type { AppEnv } from '../types';
 import { callerOf, decisionRequest } from './authorize';
 
-const Properties = z.record(z.string(), z.unknown());
-const Entity = z.object({
-  type: z.string().min(1).max(128),
-  id: z.string().min(1).max(512),
-  properties: Properties.optional(),
-});
-const Action = z.object({ name: z.string().min(1).max(128), properties: Properties.optional() });
-
-const Evaluation = z
-  .object({ subject: Entity, action: Action, resource: Entity, context: Properties.optional() })
-  .openapi('AuthZENEvaluation');
-const PartialEvaluation = z.object({
-  subject: Entity.optional(),
-  action: Action.optional(),
-  resource: Entity.optional(),
-  context: Properties.optional(),
-});
-const Evaluations = PartialEvaluation.extend({
-  evaluations: z.array(PartialEvaluation).max(100).optional(),
-  options: z
-    .object({
-      evaluations_semantic: z
-        .enum(['execute_all', 'deny_on_first_deny', 'permit_on_first_permit'])
-        .optional(),
-    })
-    .passthrough()
-    .optional(),
-}).openapi('AuthZENEvaluations');
-
-type Item = z.infer<typeof Evaluation>;
-type Result = { decision: boolean; context?: Record<string, unknown> };
+type Item = AuthZenEvaluation;
+type Result = EvaluationResult;
 
 /** The workspace named by the host's first label (acme.verdict.example.com), if any. */
 function hostWorkspace(host: string): string | undefined {
@@ -136,7 +116,7 @@ async function evaluate(
   return results;
 }
 
-const problem = { description: 'Error', content: { 'application/problem+json': { schema: z.any() } } };
+const authzenErrors = { 400: errors.badRequest, 401: errors.unauthorized, 503: errors.unavailable } as const;
 
 export const authzenRoutes = router();
 
@@ -144,20 +124,12 @@ authzenRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/access/v1/evaluation',
+    operationId: 'authzenEvaluation',
     tags: ['AuthZEN'],
     summary: 'AuthZEN Access Evaluation',
     security: [{ endUserJwt: [] }],
-    request: { body: { required: true, content: { 'application/json': { schema: Evaluation } } } },
-    responses: {
-      200: {
-        description: 'The decision',
-        content: {
-          'application/json': { schema: z.object({ decision: z.boolean(), context: Properties.optional() }) },
-        },
-      },
-      400: problem,
-      401: problem,
-    },
+    request: { body: jsonBody(EvaluationSchema) },
+    responses: { 200: jsonOf(EvaluationResultSchema, 'The decision'), ...authzenErrors },
   }),
   async (c) => {
     const [result] = await evaluate(c, workspaceOf(c), bearerToken(c), [c.req.valid('json')], 'execute_all');
@@ -169,18 +141,18 @@ authzenRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/access/v1/evaluations',
+    operationId: 'authzenEvaluations',
     tags: ['AuthZEN'],
     summary:
       'AuthZEN Access Evaluations (batch): top-level defaults, per-item overrides, evaluations_semantic',
     security: [{ endUserJwt: [] }],
-    request: { body: { required: true, content: { 'application/json': { schema: Evaluations } } } },
+    request: { body: jsonBody(EvaluationsSchema) },
     responses: {
-      200: {
-        description: 'One result per evaluation (or a single decision when no evaluations are given)',
-        content: { 'application/json': { schema: z.any() } },
-      },
-      400: problem,
-      401: problem,
+      200: jsonOf(
+        EvaluationsResultSchema,
+        'One result per evaluation (or a single decision when no evaluations are given)',
+      ),
+      ...authzenErrors,
     },
   }),
   async (c) => {
@@ -194,7 +166,7 @@ authzenRoutes.openapi(
     };
     if (!body.evaluations || body.evaluations.length === 0) {
       // No evaluations array: a single evaluation, answered in the single shape.
-      const single = Evaluation.safeParse(defaults);
+      const single = EvaluationSchema.safeParse(defaults);
       if (!single.success)
         throw badRequest(
           'subject, action and resource are required',
@@ -204,7 +176,7 @@ authzenRoutes.openapi(
       return c.json(result as Result, 200, { 'cache-control': 'no-store' });
     }
     const items = body.evaluations.map((e) => {
-      const merged = Evaluation.safeParse({
+      const merged = EvaluationSchema.safeParse({
         subject: e.subject ?? defaults.subject,
         action: e.action ?? defaults.action,
         resource: e.resource ?? defaults.resource,

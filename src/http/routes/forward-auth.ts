@@ -13,6 +13,7 @@
  */
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { gatewayStatus } from '../../contract';
 import { gatewayClientIp, gatewayDecision } from '../../decision/gateway';
 import { type ForwardAuthMode, forwardedRequest } from '../gateway-headers';
 import { bearerToken } from '../middleware/auth';
@@ -46,7 +47,7 @@ async function answer(c: Context<AppEnv>, ws: string, mode: ForwardAuthMode): Pr
         { ip: clientIp(c, mode), userAgent: c.req.header('user-agent') },
       )
     : {
-        status: 403 as const,
+        status: gatewayStatus(original.reason),
         reason: original.reason,
         headers: { 'x-verdict-decision': 'Deny', 'x-verdict-reason': original.reason },
       };
@@ -84,6 +85,7 @@ for (const [path, mode, summary] of modes) {
     createRoute({
       method: 'get',
       path,
+      operationId: `forwardAuth${mode === 'auto' ? '' : mode[0]?.toUpperCase() + mode.slice(1)}`,
       tags: ['Gateways'],
       summary,
       security: [{ endUserJwt: [] }],

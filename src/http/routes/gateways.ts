@@ -10,9 +10,10 @@
  *   `{ isAuthorized, context }` (always 200; the decision is in the body).
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import { LambdaEventSchema, LambdaResponseSchema } from '../../contract';
 import { gatewayClientIp, gatewayDecision } from '../../decision/gateway';
 import { bearerToken } from '../middleware/auth';
-import { jsonBody, router, WorkspaceParam } from '../openapi';
+import { errors, jsonBody, jsonOf, router, WorkspaceParam } from '../openapi';
 
 export const gatewayRoutes = router();
 
@@ -32,6 +33,25 @@ function extAuthzTarget(url: string, ws: string): string | undefined {
   if (rest === '' || rest.startsWith('?')) return `/${rest}`;
   return rest.startsWith('/') ? rest : undefined;
 }
+
+// Documented here; served for every method by the handler below (Envoy sends the original method).
+gatewayRoutes.openAPIRegistry.registerPath({
+  method: 'post',
+  path: '/v1/workspaces/{ws}/ext-authz/{originalPath}',
+  operationId: 'envoyExtAuthz',
+  tags: ['Gateways'],
+  summary: 'Envoy ext_authz (HTTP service): the original request’s method and path after the prefix',
+  description:
+    'Every method is accepted (the original one). Requires X-Verdict-Workspace (Envoy headers_to_add) naming the workspace of the path. 200 allows (X-Verdict-* identity headers), 401/403 are relayed to the client.',
+  security: [{ endUserJwt: [] }],
+  request: {
+    params: WorkspaceParam.extend({
+      originalPath: z.string().openapi({ example: 'api/orders/o-1/approve' }),
+    }),
+    headers: z.object({ 'x-verdict-workspace': z.string() }),
+  },
+  responses: { 200: { description: 'Allowed' }, 401: errors.unauthorized, 403: errors.forbidden },
+});
 
 gatewayRoutes.all('/v1/workspaces/:ws/ext-authz/*', async (c) => {
   const ws = c.req.param('ws');
@@ -74,45 +94,17 @@ gatewayRoutes.all('/v1/workspaces/:ws/ext-authz/*', async (c) => {
   );
 });
 
-const LambdaEvent = z
-  .object({
-    version: z.literal('2.0').optional(),
-    type: z.string().optional(),
-    routeKey: z.string().max(1024).optional(),
-    rawPath: z.string().max(4096).optional(),
-    rawQueryString: z.string().max(8192).optional(),
-    identitySource: z.array(z.string().max(16_384)).max(10).optional(),
-    headers: z.record(z.string(), z.string()).optional(),
-    requestContext: z
-      .object({
-        http: z
-          .object({ method: z.string(), path: z.string().optional(), sourceIp: z.string().optional() })
-          .passthrough()
-          .optional(),
-      })
-      .passthrough()
-      .optional(),
-  })
-  .passthrough()
-  .openapi('LambdaAuthorizerEvent');
-
 gatewayRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/v1/workspaces/{ws}/lambda-authorizer',
+    operationId: 'lambdaAuthorizer',
     tags: ['Gateways'],
     summary:
       'API Gateway HTTP API Lambda authorizer (payload 2.0) → simple response { isAuthorized, context }',
-    request: { params: WorkspaceParam, body: jsonBody(LambdaEvent) },
+    request: { params: WorkspaceParam, body: jsonBody(LambdaEventSchema) },
     responses: {
-      200: {
-        description: 'The simple response',
-        content: {
-          'application/json': {
-            schema: z.object({ isAuthorized: z.boolean(), context: z.record(z.string(), z.string()) }),
-          },
-        },
-      },
+      200: jsonOf(LambdaResponseSchema, 'The simple response (always 200; the decision is in the body)'),
     },
   }),
   async (c) => {

@@ -1,17 +1,26 @@
 /**
- * Policy-enforced records, called with the end user's JWT. Every call is an
- * authorization decision (resource = collection, action = read | list | create |
- * update | delete, record.<field> = the record) and is audited. Lists return only the
- * rows the caller may read (see src/records/list-records.ts).
+ * Policy-enforced records, called with the end user's JWT (src/records/access.ts decides:
+ * token first, then the policy, then existence and preconditions). Every call is an
+ * audited decision; lists return only the rows the caller may read.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import {
+  COLLECTION,
+  CreateRecordSchema,
+  MAX_CURSOR_LENGTH,
+  PatchRecordSchema,
+  RECORD_ID,
+  RecordPageSchema,
+  RecordQuerySchema,
+  RecordSchema,
+  type VerdictRecord,
+  WhereSchema,
+} from '../../contract';
 import { badRequest } from '../../lib/errors';
 import { createRecord, pageOfRecords, patchRecord, readRecord, removeRecord } from '../../records/access';
-import { MAX_CURSOR_LENGTH } from '../../records/cursor';
-import { parseSort, WhereSchema, whereFromQuery, whereSql } from '../../records/query';
-import { COLLECTION, RECORD_ID, type StoredRecord } from '../../records/store';
-import { dataOf, jsonBody, ProblemSchema, router, WorkspaceParam } from '../openapi';
+import { parseSort, whereFromQuery, whereSql } from '../../records/query';
+import { dataOf, errors, jsonBody, jsonOf, router, WorkspaceParam } from '../openapi';
 import type { AppEnv } from '../types';
 import { decisionRequest } from './authorize';
 
@@ -19,49 +28,15 @@ const CollectionParam = WorkspaceParam.extend({
   collection: z.string().regex(COLLECTION, 'lowercase letters, digits, _ and -'),
 });
 const RecordParam = CollectionParam.extend({ id: z.string().regex(RECORD_ID) });
-const Data = z.record(z.string(), z.unknown());
 
-export const RecordSchema = z
-  .object({
-    id: z.string(),
-    data: Data,
-    owner: z.string(),
-    version: z.number().int(),
-    createdAt: z.number().int(),
-    updatedAt: z.number().int(),
-  })
-  .openapi('Record');
-
-const ListMetaSchema = z.object({
-  strategy: z.enum(['sql', 'scan']),
-  untranslated: z.array(z.string()),
-  complete: z.boolean(),
-  reason: z.enum(['scan_budget']).optional(),
-});
-const ListResponse = z.object({
-  data: z.array(RecordSchema),
-  page: z.object({ nextCursor: z.string().nullable(), limit: z.number().int() }),
-  meta: ListMetaSchema,
-});
-
-const errors = {
-  400: { description: 'Malformed input', content: { 'application/problem+json': { schema: ProblemSchema } } },
-  401: {
-    description: 'Missing or invalid token',
-    content: { 'application/problem+json': { schema: ProblemSchema } },
-  },
-  403: {
-    description: 'Denied by policy (reasons included)',
-    content: { 'application/problem+json': { schema: ProblemSchema } },
-  },
-  404: {
-    description: 'No such record or workspace',
-    content: { 'application/problem+json': { schema: ProblemSchema } },
-  },
-  412: {
-    description: 'If-Match does not match the stored version',
-    content: { 'application/problem+json': { schema: ProblemSchema } },
-  },
+const recordErrors = {
+  400: errors.badRequest,
+  401: errors.unauthorized,
+  403: errors.forbidden,
+  404: errors.notFound,
+  412: errors.precondition,
+  413: errors.tooLarge,
+  415: errors.unsupported,
 } as const;
 
 function version(c: Context<AppEnv>): number | undefined {
@@ -72,16 +47,15 @@ function version(c: Context<AppEnv>): number | undefined {
   return Number(m[1]);
 }
 
-const withEtag = (r: StoredRecord) => ({ etag: `"${r.version}"`, 'cache-control': 'no-store' });
+const withEtag = (r: VerdictRecord) => ({ etag: `"${r.version}"`, 'cache-control': 'no-store' });
 
 export const recordRoutes = router();
-
-const recordsRequest = (c: Context<AppEnv>, ws: string) => decisionRequest(c, ws);
 
 recordRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/v1/workspaces/{ws}/records/{collection}',
+    operationId: 'listRecords',
     tags: ['Records'],
     summary: 'List the records you may read: ?where[field]=value&sort=-field&limit=50&cursor=…',
     security: [{ endUserJwt: [] }],
@@ -95,17 +69,13 @@ recordRoutes.openapi(
         })
         .passthrough(),
     },
-    responses: {
-      200: { description: 'A page', content: { 'application/json': { schema: ListResponse } } },
-      ...errors,
-    },
+    responses: { 200: jsonOf(RecordPageSchema, 'A page'), ...recordErrors },
   }),
   async (c) => {
     const { ws, collection } = c.req.valid('param');
     const query = c.req.valid('query');
-    const where = whereSql(whereFromQuery(c.req.query()));
-    const page = await pageOfRecords(recordsRequest(c, ws), collection, {
-      where,
+    const page = await pageOfRecords(decisionRequest(c, ws), collection, {
+      where: whereSql(whereFromQuery(c.req.query())),
       sort: parseSort(query.sort),
       limit: query.limit,
       cursor: query.cursor,
@@ -113,7 +83,9 @@ recordRoutes.openapi(
     return c.json(
       { data: page.records, page: { nextCursor: page.nextCursor, limit: query.limit }, meta: page.meta },
       200,
-      { 'cache-control': 'no-store' },
+      {
+        'cache-control': 'no-store',
+      },
     );
   },
 );
@@ -122,40 +94,12 @@ recordRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/v1/workspaces/{ws}/records/{collection}/query',
+    operationId: 'queryRecords',
     tags: ['Records'],
     summary: 'queryRecords: { where, sort, page: { limit, cursor }, select }',
     security: [{ endUserJwt: [] }],
-    request: {
-      params: CollectionParam,
-      body: jsonBody(
-        z
-          .object({
-            // Validated against the recursive WhereSchema in the handler (OpenAPI cannot render z.lazy).
-            where: z
-              .record(z.string(), z.unknown())
-              .optional()
-              .openapi({
-                description:
-                  'and / or / not over { field: { eq | ne | gt | gte | lt | lte | in | contains: value } }',
-                example: { status: 'pending', amount: { lte: 1000 } },
-              }),
-            sort: z.string().max(200).optional(),
-            page: z
-              .object({
-                limit: z.number().int().min(1).max(200).default(50),
-                cursor: z.string().max(MAX_CURSOR_LENGTH).optional(),
-              })
-              .strict()
-              .optional(),
-            select: z.array(z.string().max(256)).max(50).optional(),
-          })
-          .strict(),
-      ),
-    },
-    responses: {
-      200: { description: 'A page', content: { 'application/json': { schema: ListResponse } } },
-      ...errors,
-    },
+    request: { params: CollectionParam, body: jsonBody(RecordQuerySchema) },
+    responses: { 200: jsonOf(RecordPageSchema, 'A page'), ...recordErrors },
   }),
   async (c) => {
     const { ws, collection } = c.req.valid('param');
@@ -163,13 +107,13 @@ recordRoutes.openapi(
     const limit = body.page?.limit ?? 50;
     const where = WhereSchema.safeParse(body.where ?? {});
     if (!where.success) {
-      const errors = where.error.issues.map((i) => ({
+      const issues = where.error.issues.map((i) => ({
         path: `where.${i.path.join('.')}`,
         message: i.message,
       }));
-      throw badRequest('where is not a valid filter', errors);
+      throw badRequest('where is not a valid filter', issues);
     }
-    const page = await pageOfRecords(recordsRequest(c, ws), collection, {
+    const page = await pageOfRecords(decisionRequest(c, ws), collection, {
       where: whereSql(where.data),
       sort: parseSort(body.sort),
       limit,
@@ -192,18 +136,16 @@ recordRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/v1/workspaces/{ws}/records/{collection}',
+    operationId: 'createRecord',
     tags: ['Records'],
     summary: 'Create a record (owner = your sub); the policy sees the new record as record.<field>',
     security: [{ endUserJwt: [] }],
-    request: {
-      params: CollectionParam,
-      body: jsonBody(z.object({ id: z.string().regex(RECORD_ID).optional(), data: Data }).strict()),
-    },
-    responses: { 201: dataOf(RecordSchema, 'Created'), 409: errors[404], ...errors },
+    request: { params: CollectionParam, body: jsonBody(CreateRecordSchema) },
+    responses: { 201: dataOf(RecordSchema, 'Created'), 409: errors.conflict, ...recordErrors },
   }),
   async (c) => {
     const { ws, collection } = c.req.valid('param');
-    const record = await createRecord(recordsRequest(c, ws), collection, c.req.valid('json'));
+    const record = await createRecord(decisionRequest(c, ws), collection, c.req.valid('json'));
     return c.json({ data: record }, 201, withEtag(record));
   },
 );
@@ -212,15 +154,16 @@ recordRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/v1/workspaces/{ws}/records/{collection}/{id}',
+    operationId: 'getRecord',
     tags: ['Records'],
     summary: 'Read a record',
     security: [{ endUserJwt: [] }],
     request: { params: RecordParam },
-    responses: { 200: dataOf(RecordSchema, 'The record (ETag = version)'), ...errors },
+    responses: { 200: dataOf(RecordSchema, 'The record (ETag = version)'), ...recordErrors },
   }),
   async (c) => {
     const { ws, collection, id } = c.req.valid('param');
-    const record = await readRecord(recordsRequest(c, ws), collection, id);
+    const record = await readRecord(decisionRequest(c, ws), collection, id);
     return c.json({ data: record }, 200, withEtag(record));
   },
 );
@@ -229,16 +172,17 @@ recordRoutes.openapi(
   createRoute({
     method: 'patch',
     path: '/v1/workspaces/{ws}/records/{collection}/{id}',
+    operationId: 'updateRecord',
     tags: ['Records'],
     summary: 'Merge fields into a record (null removes a field); If-Match: "<version>" → 412 on conflict',
     security: [{ endUserJwt: [] }],
-    request: { params: RecordParam, body: jsonBody(z.object({ data: Data }).strict()) },
-    responses: { 200: dataOf(RecordSchema, 'Updated'), ...errors },
+    request: { params: RecordParam, body: jsonBody(PatchRecordSchema) },
+    responses: { 200: dataOf(RecordSchema, 'Updated'), ...recordErrors },
   }),
   async (c) => {
     const { ws, collection, id } = c.req.valid('param');
     const updated = await patchRecord(
-      recordsRequest(c, ws),
+      decisionRequest(c, ws),
       collection,
       id,
       c.req.valid('json').data,
@@ -252,15 +196,16 @@ recordRoutes.openapi(
   createRoute({
     method: 'delete',
     path: '/v1/workspaces/{ws}/records/{collection}/{id}',
+    operationId: 'deleteRecord',
     tags: ['Records'],
     summary: 'Delete a record (If-Match optional)',
     security: [{ endUserJwt: [] }],
     request: { params: RecordParam },
-    responses: { 204: { description: 'Deleted' }, ...errors },
+    responses: { 204: { description: 'Deleted' }, ...recordErrors },
   }),
   async (c) => {
     const { ws, collection, id } = c.req.valid('param');
-    await removeRecord(recordsRequest(c, ws), collection, id, version(c));
+    await removeRecord(decisionRequest(c, ws), collection, id, version(c));
     return c.body(null, 204);
   },
 );

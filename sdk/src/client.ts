@@ -1,20 +1,35 @@
 /**
  * VerdictClient: one method per route of the HTTP API, returning `{ data }` exactly as
- * the API does and throwing a typed VerdictError carrying the problem document.
- * Runs in Node 18+, browsers and Workers (only fetch, AbortController, setTimeout).
- * Retries only 429 and 503, at most `retries` times, with jittered backoff honouring
- * Retry-After (capped at 2 s); every attempt has its own timeout.
+ * the API does and throwing a typed VerdictError carrying the problem document. Zero
+ * dependencies: fetch, AbortController and setTimeout only, so it runs in Node 18+,
+ * Bun, Deno, browsers and Workers. Retries only 429 and 503, at most `retries` times,
+ * with jittered backoff honouring Retry-After (capped at 2 s); every attempt has its
+ * own timeout. The shapes are the contract's (./contract.ts, generated from it).
  *
  * @example
  * const verdict = new VerdictClient({ baseUrl: 'https://verdict.example.com', workspaceId: 'acme', getToken: () => auth.getToken() });
  * const { data } = await verdict.checkAuthorization({ resource: 'orders', action: 'approve', context: { amount: 500 } });
  * if (!data.allowed) throw new Error('denied');
  */
-import type { Decision } from '../decision/authorize';
-import type { StoredRecord } from '../records/store';
+import type {
+  AuditPage,
+  AuthorizeRequest,
+  Binding,
+  Check,
+  Decision,
+  Permission,
+  PolicyDocument,
+  PolicySummary,
+  PolicyVersion,
+  PolicyWriteResult,
+  Provider,
+  ProviderInput,
+  RecordPage,
+  RecordQuery,
+  SimulateRequest,
+  VerdictRecord,
+} from './contract';
 import { VerdictError } from './errors';
-
-export type { Decision };
 
 export type VerdictClientOptions = {
   baseUrl: string;
@@ -32,31 +47,8 @@ export type VerdictClientOptions = {
   retries?: number;
 };
 
-export type CheckInput = {
-  token?: string;
-  resource: string;
-  action: string;
-  context?: Record<string, unknown>;
-};
-
-export type VerdictRecord = StoredRecord;
-export type RecordQuery = {
-  where?: Record<string, unknown>;
-  sort?: string;
-  page?: { limit?: number; cursor?: string };
-  select?: string[];
-};
-export type RecordPage = {
-  data: VerdictRecord[];
-  page: { nextCursor: string | null; limit: number };
-  /** complete: false says why the page is short (scan budget); strategy: "sql" or "scan". */
-  meta: {
-    strategy: 'sql' | 'scan';
-    untranslated: string[];
-    complete: boolean;
-    reason?: 'scan_budget';
-  };
-};
+/** A check, with the end user's token when it is not the client's. */
+export type CheckInput = AuthorizeRequest;
 
 type Auth = 'user' | 'key' | 'none';
 
@@ -147,10 +139,7 @@ export class VerdictClient {
   }
 
   /** Up to 100 decisions for one token, verified once. */
-  checkAuthorizationBatch(input: {
-    token?: string;
-    checks: Omit<CheckInput, 'token'>[];
-  }): Promise<{ data: Decision[] }> {
+  checkAuthorizationBatch(input: { token?: string; checks: Check[] }): Promise<{ data: Decision[] }> {
     return this.request('POST', `${this.ws}/authorize/batch`, { checks: input.checks }, 'user', input.token);
   }
 
@@ -193,57 +182,54 @@ export class VerdictClient {
 
   // ---- admin (API key) --------------------------------------------------------------
 
-  putPolicy(name: string, policy: Record<string, unknown>) {
-    return this.request<{ data: { name: string; version: number } }>(
-      'PUT',
-      `${this.ws}/policies/${encodeURIComponent(name)}`,
-      policy,
-    );
+  putPolicy(name: string, policy: PolicyDocument): Promise<{ data: PolicyWriteResult }> {
+    return this.request('PUT', `${this.ws}/policies/${encodeURIComponent(name)}`, policy);
   }
-  getPolicy(name: string) {
-    return this.request<{ data: { name: string; version: number; source: Record<string, unknown> } }>(
-      'GET',
-      `${this.ws}/policies/${encodeURIComponent(name)}`,
-    );
+  listPolicies(): Promise<{ data: PolicySummary[] }> {
+    return this.request('GET', `${this.ws}/policies`);
   }
-  listPolicyVersions(name: string) {
-    return this.request<{ data: { version: number; source: Record<string, unknown> }[] }>(
-      'GET',
-      `${this.ws}/policies/${encodeURIComponent(name)}/versions`,
-    );
+  getPolicy(name: string): Promise<{ data: PolicyVersion & { latestVersion: number } }> {
+    return this.request('GET', `${this.ws}/policies/${encodeURIComponent(name)}`);
   }
-  rollbackPolicy(name: string, version: number) {
-    return this.request<{ data: { currentVersion: number } }>(
-      'POST',
-      `${this.ws}/policies/${encodeURIComponent(name)}/rollback`,
-      { version },
-    );
+  listPolicyVersions(name: string): Promise<{ data: PolicyVersion[] }> {
+    return this.request('GET', `${this.ws}/policies/${encodeURIComponent(name)}/versions`);
   }
-  putPermission(binding: { resource: string; action: string; policies: string[] }) {
-    return this.request<{ data: typeof binding }>('PUT', `${this.ws}/permissions`, binding);
+  rollbackPolicy(name: string, version: number): Promise<{ data: PolicySummary }> {
+    return this.request('POST', `${this.ws}/policies/${encodeURIComponent(name)}/rollback`, { version });
   }
-  createAuthProvider(provider: Record<string, unknown>) {
-    return this.request<{ data: Record<string, unknown> & { id: string } }>(
-      'POST',
-      `${this.ws}/auth-providers`,
-      provider,
-    );
+  deletePolicy(name: string): Promise<void> {
+    return this.request('DELETE', `${this.ws}/policies/${encodeURIComponent(name)}`);
   }
-  listAuthProviders() {
-    return this.request<{ data: (Record<string, unknown> & { id: string })[] }>(
-      'GET',
-      `${this.ws}/auth-providers`,
-    );
+  putPermission(binding: Permission): Promise<{ data: Permission }> {
+    return this.request('PUT', `${this.ws}/permissions`, binding);
   }
-  simulate(input: Record<string, unknown>) {
-    return this.request<{ data: Decision & { trace: unknown[] } }>('POST', `${this.ws}/simulate`, input);
+  listPermissions(): Promise<{ data: Binding[] }> {
+    return this.request('GET', `${this.ws}/permissions`);
   }
-  queryAudit(filter: Record<string, string | number | undefined> = {}) {
+  deletePermission(resource: string, action: string): Promise<void> {
+    const q = new URLSearchParams({ resource, action });
+    return this.request('DELETE', `${this.ws}/permissions?${q}`);
+  }
+  createAuthProvider(provider: ProviderInput): Promise<{ data: Provider }> {
+    return this.request('POST', `${this.ws}/auth-providers`, provider);
+  }
+  listAuthProviders(): Promise<{ data: Provider[] }> {
+    return this.request('GET', `${this.ws}/auth-providers`);
+  }
+  replaceAuthProvider(id: string, provider: ProviderInput): Promise<{ data: Provider }> {
+    return this.request('PUT', `${this.ws}/auth-providers/${encodeURIComponent(id)}`, provider);
+  }
+  deleteAuthProvider(id: string): Promise<void> {
+    return this.request('DELETE', `${this.ws}/auth-providers/${encodeURIComponent(id)}`);
+  }
+  simulate(
+    input: SimulateRequest,
+  ): Promise<{ data: Omit<Decision, 'decisionId' | 'subject'> & { trace: unknown[] } }> {
+    return this.request('POST', `${this.ws}/simulate`, input);
+  }
+  queryAudit(filter: Record<string, string | number | undefined> = {}): Promise<AuditPage> {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, String(v));
-    return this.request<{ data: Record<string, unknown>[]; nextCursor: string | null }>(
-      'GET',
-      `${this.ws}/audit${q.size ? `?${q}` : ''}`,
-    );
+    return this.request('GET', `${this.ws}/audit${q.size ? `?${q}` : ''}`);
   }
 }

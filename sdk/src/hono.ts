@@ -1,7 +1,10 @@
 /**
- * Hono middleware for applications: reads the caller's bearer token, asks Verdict,
- * and answers 401/403 problem+json itself, or stores the Decision as `c.get('verdict')`.
- * Options are validated when the middleware is created.
+ * Hono middleware for applications (`@verdict-authz/sdk/hono`; `hono` is an optional
+ * peer): reads the caller's bearer token, asks Verdict, and answers 401/403/503
+ * problem+json itself, or stores the Decision as `c.get('verdict')`. Options are
+ * validated when the middleware is created. A denial tells the end user only that it
+ * was denied and its decision id (the reasons name rules and values, which are for your
+ * logs); set `exposeReasons` to send them too.
  *
  * @example
  * app.post('/orders/:id/approve',
@@ -9,7 +12,8 @@
  *   (c) => c.json({ approved: c.get('verdict').decisionId }));
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import type { Decision, VerdictClient } from './client';
+import type { VerdictClient } from './client';
+import type { Decision } from './contract';
 import { VerdictError } from './errors';
 
 type Resolver<T> = T | ((c: Context) => T | Promise<T>);
@@ -19,6 +23,8 @@ export type VerdictAuthorizeOptions = {
   resource: Resolver<string>;
   action: Resolver<string>;
   context?: Resolver<Record<string, unknown>>;
+  /** Send the decision's reasons to the caller with a 403 (default: false). */
+  exposeReasons?: boolean;
 };
 
 const resolve = async <T>(r: Resolver<T>, c: Context): Promise<T> =>
@@ -70,7 +76,7 @@ export function verdictAuthorize(
     if (!decision.allowed) {
       return problem(403, 'Forbidden', 'Not authorized', {
         decisionId: decision.decisionId,
-        reasons: decision.reasons,
+        ...(options.exposeReasons ? { reasons: decision.reasons } : {}),
       });
     }
     c.set('verdict', decision);

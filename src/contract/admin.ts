@@ -1,0 +1,121 @@
+/**
+ * The admin API's shapes: workspaces and their settings, API keys and scopes,
+ * revocations, and the gateway route map.
+ */
+import { z } from 'zod';
+import { WorkspaceIdSchema } from './common';
+
+/** Whether the runtime knows an IANA timezone (Intl is available everywhere the contract runs). */
+export function isValidTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+export const TimezoneSchema = z.string().max(64).refine(isValidTimezone, 'Unknown IANA timezone');
+
+export const SCOPES = [
+  'admin',
+  'keys:write',
+  'providers:read',
+  'providers:write',
+  'policies:read',
+  'policies:write',
+  'permissions:write',
+  'audit:read',
+  'records:write',
+  'revocations:write',
+] as const;
+export const ScopeSchema = z.enum(SCOPES);
+export type Scope = z.infer<typeof ScopeSchema>;
+
+export const RouteMapEntrySchema = z
+  .object({
+    method: z.string().regex(/^(\*|[A-Z]+)$/),
+    path: z.string().startsWith('/').max(512),
+    resource: z.string().min(1).max(128),
+    action: z.string().min(1).max(128),
+  })
+  .strict()
+  .meta({ id: 'RouteMapEntry' });
+export type RouteMapEntry = z.infer<typeof RouteMapEntrySchema>;
+
+export const WorkspaceSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    timezone: z.string(),
+    auditRetentionDays: z.number().int(),
+    redactKeys: z.array(z.string()),
+    routeMap: z.array(RouteMapEntrySchema),
+    createdAt: z.number().int(),
+  })
+  .meta({ id: 'Workspace' });
+export type WorkspaceView = z.infer<typeof WorkspaceSchema>;
+
+export const CreateWorkspaceSchema = z
+  .object({
+    id: WorkspaceIdSchema.meta({ example: 'acme' }),
+    name: z.string().min(1).max(200).meta({ example: 'Acme Inc.' }),
+    timezone: TimezoneSchema.optional().meta({ example: 'Europe/Paris' }),
+  })
+  .strict()
+  .meta({ id: 'CreateWorkspace' });
+
+export const UpdateWorkspaceSchema = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    timezone: TimezoneSchema.optional(),
+    auditRetentionDays: z.number().int().min(1).max(3650).optional(),
+    redactKeys: z.array(z.string().min(1).max(128)).max(100).optional(),
+    routeMap: z.array(RouteMapEntrySchema).max(500).optional(),
+  })
+  .strict()
+  .meta({ id: 'UpdateWorkspace' });
+
+export const ApiKeySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string(),
+    scopes: z.array(ScopeSchema),
+    createdAt: z.number().int(),
+    lastUsedAt: z.number().int().nullable(),
+    revokedAt: z.number().int().nullable(),
+  })
+  .meta({ id: 'ApiKey' });
+export type ApiKeyView = z.infer<typeof ApiKeySchema>;
+
+export const CreatedKeySchema = ApiKeySchema.extend({
+  key: z.string().describe('The secret. Shown once; store it now.'),
+}).meta({ id: 'CreatedKey' });
+
+export const CreateKeySchema = z
+  .object({ name: z.string().min(1).max(200), scopes: z.array(ScopeSchema).min(1).max(20) })
+  .strict()
+  .meta({ id: 'CreateKey' });
+
+export const CreatedWorkspaceSchema = z.object({ workspace: WorkspaceSchema, apiKey: CreatedKeySchema });
+
+export const RevocationKindSchema = z.enum(['sub', 'jti']);
+export const RevokeSchema = z
+  .object({
+    kind: RevocationKindSchema,
+    value: z.string().min(1).max(512),
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe('Lift the revocation at this instant (default: never)'),
+  })
+  .strict()
+  .meta({ id: 'Revoke' });
+export const RevocationSchema = z
+  .object({
+    kind: RevocationKindSchema,
+    value: z.string(),
+    expiresAt: z.number().int().nullable(),
+    createdAt: z.number().int(),
+  })
+  .meta({ id: 'Revocation' });
