@@ -91,7 +91,7 @@ export default defineConfig(async () => {
             // front of Verdict in workerd, and the audit fault soak (Verdict behind a harness
             // injecting platform faults). Workerd is started through Miniflare's API.
             name: 'system',
-            include: ['test/gateway/**/*.test.ts', 'test/soak/**/*.test.ts'],
+            include: ['test/gateway/**/*.test.ts', 'test/soak/**/*.test.ts', 'test/system/**/*.test.ts'],
             environment: 'node',
             hookTimeout: 60_000,
             testTimeout: 60_000,

@@ -1,0 +1,12 @@
+// Types for scripts/walkthrough.mjs (imported by test/system/walkthrough.test.ts).
+export type Step = { line: number; code: string; expect?: { line: number; text: string } };
+export type Block = { line: number; info: string; steps: Step[] };
+export function extractBlocks(markdown: string): Block[];
+export function retarget(code: string, port: number): string;
+export function checkAnswer(expected: string, output: string): string | undefined;
+export function startDevServer(): Promise<{ port: number; log: string; stop: () => Promise<void> }>;
+export function runWalkthrough(options: {
+  readmePath: string;
+  port: number;
+  log?: (line: string) => void;
+}): Promise<{ blocks: number; checks: number }>;
