@@ -348,7 +348,7 @@ export function checkAnswer(expected, output) {
 // The server
 
 /** A TCP port that was free a moment ago. */
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -19,7 +19,8 @@ import { VerdictError } from './errors';
 type Resolver<T> = T | ((c: Context) => T | Promise<T>);
 
 export type VerdictAuthorizeOptions = {
-  client: VerdictClient;
+  /** The client, or a function of the request returning one (e.g. built from Workers `c.env`). */
+  client: Resolver<VerdictClient>;
   resource: Resolver<string>;
   action: Resolver<string>;
   context?: Resolver<Record<string, unknown>>;
@@ -58,13 +59,14 @@ export function verdictAuthorize(
     if (!token) return problem(401, 'Unauthorized', 'Send the user token as Authorization: Bearer');
     let decision: Decision;
     try {
-      const [resource, action, context] = await Promise.all([
+      const [client, resource, action, context] = await Promise.all([
+        resolve(options.client, c),
         resolve(options.resource, c),
         resolve(options.action, c),
         options.context ? resolve(options.context, c) : Promise.resolve(undefined),
       ]);
       decision = (
-        await options.client.checkAuthorization({ token, resource, action, ...(context ? { context } : {}) })
+        await client.checkAuthorization({ token, resource, action, ...(context ? { context } : {}) })
       ).data;
     } catch (err) {
       if (err instanceof VerdictError && err.status === 401) {

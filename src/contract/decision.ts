@@ -37,15 +37,28 @@ export const TokenSchema = z
   .max(TOKEN_MAX)
   .describe('The end-user JWT (or send it as Authorization: Bearer)');
 
+// The examples leave the token out: /docs' "Try it out" sends the example as the body, and
+// the token belongs in the Authorization header there.
 export const AuthorizeRequestSchema = CheckSchema.extend({ token: TokenSchema.optional() })
   .strict()
-  .meta({ id: 'AuthorizeRequest' });
+  .meta({
+    id: 'AuthorizeRequest',
+    example: { resource: 'orders', action: 'approve', context: { orderId: 'order-1', amount: 500 } },
+  });
 export type AuthorizeRequest = z.infer<typeof AuthorizeRequestSchema>;
 
 export const BatchRequestSchema = z
   .object({ token: TokenSchema.optional(), checks: z.array(CheckSchema).min(1).max(100) })
   .strict()
-  .meta({ id: 'BatchRequest' });
+  .meta({
+    id: 'BatchRequest',
+    example: {
+      checks: [
+        { resource: 'orders', action: 'read' },
+        { resource: 'orders', action: 'approve', context: { amount: 500 } },
+      ],
+    },
+  });
 export type BatchRequest = z.infer<typeof BatchRequestSchema>;
 
 export const ConditionExplanationSchema = z

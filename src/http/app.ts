@@ -69,7 +69,9 @@ export function createApp() {
       version: '1.0.0',
       description:
         'Bring-your-own-token authorization: verify your IdP’s JWT, evaluate declarative policies, audit every decision.',
+      license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
     },
+    servers: [{ url: '/', description: 'This Verdict deployment' }],
     security: [{ apiKey: [] }],
   });
   return app;

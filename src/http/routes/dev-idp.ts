@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { DEMO_USERS, DEV_IDP_ISSUER, devIdpJwks, mintDevToken } from '../../identity/dev-idp';
 import { notFound, VerdictError } from '../../lib/errors';
 import { devOnly } from '../middleware/auth';
-import { router } from '../openapi';
+import { errors, jsonBody, jsonOf, router } from '../openapi';
 
 const TokenRequest = z
   .object({
@@ -15,6 +15,46 @@ const TokenRequest = z
   .strict();
 
 export const devIdpRoutes = router();
+
+// Documented here (served only when DEV_IDP=true, never in production).
+const devOnlyNote = 'Local development only: served when DEV_IDP=true (npm run dev), 404 otherwise.';
+devIdpRoutes.openAPIRegistry.registerPath({
+  method: 'post',
+  path: '/dev-idp/token',
+  operationId: 'devIdpToken',
+  tags: ['Development IdP'],
+  summary: 'Mint a development token: { "user": "employee" | "manager" | "finance" } and/or claims',
+  description: devOnlyNote,
+  security: [],
+  request: { body: jsonBody(TokenRequest) },
+  responses: {
+    200: jsonOf(
+      z.object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() }),
+      'A signed token',
+    ),
+    400: errors.badRequest,
+    404: errors.notFound,
+  },
+});
+for (const [path, operationId, summary] of [
+  [
+    '/dev-idp/.well-known/openid-configuration',
+    'devIdpDiscovery',
+    'The development IdP’s OIDC discovery document',
+  ],
+  ['/dev-idp/jwks', 'devIdpJwks', 'The development IdP’s signing keys'],
+] as const) {
+  devIdpRoutes.openAPIRegistry.registerPath({
+    method: 'get',
+    path,
+    operationId,
+    tags: ['Development IdP'],
+    summary,
+    description: devOnlyNote,
+    security: [],
+    responses: { 200: jsonOf(z.record(z.string(), z.unknown()), 'The document'), 404: errors.notFound },
+  });
+}
 
 devIdpRoutes.use('/dev-idp/*', async (c, next) => {
   if (!devOnly(c)) throw notFound('Route');

@@ -104,7 +104,8 @@ gatewayRoutes.openapi(
       'API Gateway HTTP API Lambda authorizer (payload 2.0) → simple response { isAuthorized, context }',
     request: { params: WorkspaceParam, body: jsonBody(LambdaEventSchema) },
     responses: {
-      200: jsonOf(LambdaResponseSchema, 'The simple response (always 200; the decision is in the body)'),
+      200: jsonOf(LambdaResponseSchema, 'The simple response (the decision is in the body)'),
+      400: errors.badRequest,
     },
   }),
   async (c) => {
