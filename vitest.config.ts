@@ -81,7 +81,7 @@ export default defineConfig(async () => {
           test: {
             name: 'workers',
             include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
-            setupFiles: ['./test/setup/apply-migrations.ts'],
+            setupFiles: ['./test/setup/apply-migrations.ts', './test/setup/seed-demo.ts'],
             globalSetup: ['./test/setup/idp-server.ts'],
           },
         },

@@ -362,7 +362,8 @@ export function freePort() {
 const wranglerEnv = () => ({ ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' });
 
 /**
- * Starts `wrangler dev` with fresh local state (migrations applied) on a free port.
+ * Starts `wrangler dev` with fresh local state (migrations applied) on a free port, and seeds
+ * the demo workspace as `npm run dev` does.
  * @returns {Promise<{ port: number, log: string, stop: () => Promise<void> }>}
  */
 export async function startDevServer() {
@@ -425,6 +426,12 @@ export async function startDevServer() {
       throw new Error(`wrangler dev did not become ready on port ${port}:\n${text.slice(-4000)}`);
     }
     await new Promise((r) => setTimeout(r, 250));
+  }
+  // What `npm run dev` does once the server answers (scripts/dev.mjs): seed the demo workspace.
+  const seeded = await fetch(`http://localhost:${port}/dev-idp/demo`, { method: 'POST' });
+  if (!seeded.ok) {
+    await stop();
+    throw new Error(`seeding the demo workspace failed: ${seeded.status} ${await seeded.text()}`);
   }
   return { port, log, stop };
 }

@@ -3,9 +3,9 @@
  * order-approval tutorial — the development IdP registered as a Clerk-type provider
  * with the tutorial's claim mappings, the `order_approval` policy bound to
  * orders/approve, a forward-auth route map, and an admin key from DEMO_ADMIN_KEY.
- * Seeded once, on the first request an isolate serves; idempotent.
+ * Seeded off the request path: `npm run dev` (scripts/dev.mjs) calls POST /dev-idp/demo
+ * once the server is up, the tests' setup calls seedDemo directly. Idempotent.
  */
-import { flag } from '../env';
 import { DEV_IDP_ISSUER, DEV_IDP_JWKS } from '../identity/dev-idp';
 import { database } from '../storage/db';
 import { insertPolicyVersion, upsertPermission } from '../storage/policies';
@@ -49,13 +49,16 @@ export const DEMO_POLICY = {
   },
 };
 
-let seeded: Promise<void> | undefined;
-
 type DemoEnv = { DB: D1Database; CACHE: KVNamespace; DEV_IDP?: string; DEMO_ADMIN_KEY?: string };
 
-async function seed(env: DemoEnv): Promise<void> {
+/**
+ * Creates the demo workspace unless it exists; true when it created it. Two concurrent
+ * calls may both try: the second fails on the workspace's primary key, and its caller
+ * sees the error (the demo exists either way).
+ */
+export async function seedDemo(env: DemoEnv): Promise<boolean> {
   const db = database(env.DB);
-  if (await getWorkspace(db, DEMO_WORKSPACE)) return;
+  if (await getWorkspace(db, DEMO_WORKSPACE)) return false;
   const now = Date.now();
   await createWorkspace(
     env,
@@ -87,20 +90,5 @@ async function seed(env: DemoEnv): Promise<void> {
     ],
   });
   await publishSnapshot(env, DEMO_WORKSPACE, now);
-}
-
-/** Seeds the demo workspace once per isolate when DEV_IDP=true. Failures are retried on a later request. */
-export function ensureDemo(env: DemoEnv): Promise<void> {
-  if (!flag(env.DEV_IDP)) return Promise.resolve();
-  seeded ??= seed(env).catch((err) => {
-    seeded = undefined;
-    console.warn(
-      JSON.stringify({
-        level: 'warn',
-        msg: 'demo seed failed (are migrations applied?)',
-        error: String(err),
-      }),
-    );
-  });
-  return seeded;
+  return true;
 }

@@ -2,7 +2,6 @@
  * The Hono application: global middleware, route groups, the OpenAPI document.
  * Nothing imports this module except the Worker entry.
  */
-import { ensureDemo } from '../decision/demo';
 import { VerdictError } from '../lib/errors';
 import { bodyLimit } from './middleware/body-limit';
 import { requestId } from './middleware/request-id';
@@ -27,10 +26,6 @@ export function createApp() {
   const app = router();
   app.use('*', requestId());
   app.use('*', bodyLimit());
-  app.use('*', async (c, next) => {
-    await ensureDemo(c.env);
-    await next();
-  });
   app.onError(onError);
   app.notFound((c) =>
     problemResponse(new VerdictError('not_found', 404, 'No such route'), c.get('requestId')),

@@ -12,7 +12,6 @@
 
 import { CHECK_NAME_MAX, TOKEN_MAX } from '../contract';
 import { authorize, type Check } from '../decision/authorize';
-import { ensureDemo } from '../decision/demo';
 import { settle } from '../decision/enforce';
 import { jsonTextShape } from '../lib/json-depth';
 import { bearerFrom } from './middleware/auth';
@@ -97,7 +96,6 @@ export async function hotAuthorize(
 
   const requestId = requestIdFrom(request.headers.get('x-request-id'));
   try {
-    await ensureDemo(env);
     const check: Check = { resource: body.resource, action: body.action };
     if (body.context !== undefined) check.context = body.context;
     const outcome = await authorize(

@@ -1,5 +1,6 @@
-/** The development IdP's HTTP face (DEV_IDP=true only; 404 otherwise). */
+/** The development IdP's HTTP face and the demo seed (DEV_IDP=true only; 404 otherwise). */
 import { z } from '@hono/zod-openapi';
+import { DEMO_WORKSPACE, seedDemo } from '../../decision/demo';
 import { DEMO_USERS, DEV_IDP_ISSUER, devIdpJwks, mintDevToken } from '../../identity/dev-idp';
 import { notFound, VerdictError } from '../../lib/errors';
 import { devOnly } from '../middleware/auth';
@@ -33,6 +34,19 @@ devIdpRoutes.openAPIRegistry.registerPath({
       'A signed token',
     ),
     400: errors.badRequest,
+    404: errors.notFound,
+  },
+});
+devIdpRoutes.openAPIRegistry.registerPath({
+  method: 'post',
+  path: '/dev-idp/demo',
+  operationId: 'devSeedDemo',
+  tags: ['Development IdP'],
+  summary: 'Create the demo workspace (the order-approval tutorial) unless it exists; npm run dev calls it',
+  description: devOnlyNote,
+  security: [],
+  responses: {
+    200: jsonOf(z.object({ workspace: z.string(), created: z.boolean() }), 'The demo workspace exists'),
     404: errors.notFound,
   },
 });
@@ -97,3 +111,7 @@ devIdpRoutes.post('/dev-idp/token', async (c) => {
   });
   return c.json({ access_token: token, token_type: 'Bearer', expires_in: body.expiresInSec });
 });
+
+devIdpRoutes.post('/dev-idp/demo', async (c) =>
+  c.json({ workspace: DEMO_WORKSPACE, created: await seedDemo(c.env) }),
+);
