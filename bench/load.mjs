@@ -4,6 +4,7 @@
 // Requests cycle through `bodies` (one per request) so token pools stay distinct.
 // With `amount`, exactly that many requests are sent and all are answered before it
 // ends (no request left in flight, for scenarios slow enough that one would matter).
+// BENCH_LOAD_SERIES=1 adds `series`: responses per 250 ms (to see a stall within a run).
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
@@ -27,6 +28,14 @@ const instance = autocannon({
     },
   ],
 });
+const series = process.env.BENCH_LOAD_SERIES ? [] : null;
+const t0 = Date.now();
+if (series) {
+  instance.on('response', () => {
+    const k = Math.floor((Date.now() - t0) / 250);
+    series[k] = (series[k] ?? 0) + 1;
+  });
+}
 instance.on('done', (r) => {
   process.stdout.write(
     JSON.stringify({
@@ -34,9 +43,12 @@ instance.on('done', (r) => {
       total: r.requests.total,
       p50: r.latency.p50,
       p99: r.latency.p99,
+      p999: r.latency.p99_9,
+      max: r.latency.max,
       non2xx: r.non2xx,
       errors: r.errors,
       timeouts: r.timeouts,
+      ...(series ? { series: Array.from(series, (x) => x ?? 0) } : {}),
     }),
   );
 });

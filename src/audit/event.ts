@@ -119,47 +119,66 @@ function scrubReason(reason: unknown, keys: ReadonlySet<string>): unknown {
   return r;
 }
 
-const byteLength = (v: unknown) => JSON.stringify(v)?.length ?? 0;
-
-/** Keeps as many reasons as fit the byte budget, then says how many were left out. */
-function boundReasons(reasons: unknown[]): unknown[] {
-  const out: unknown[] = [];
+/**
+ * The reasons as JSON text, keeping as many as fit the byte budget and then saying how
+ * many were left out. Each reason is serialized once: the text measured is the text sent.
+ */
+function boundReasonsJson(reasons: unknown[]): string {
+  const parts: string[] = [];
   let bytes = 2;
   for (let i = 0; i < reasons.length; i++) {
-    const size = byteLength(reasons[i]) + 1;
-    if (bytes + size > AUDIT_LIMITS.bytes - 128) {
-      out.push({
-        code: 'reasons_truncated',
-        message: `${reasons.length - i} more reasons left out of the audit`,
-      });
+    const text = JSON.stringify(reasons[i]) ?? 'null';
+    if (bytes + text.length + 1 > AUDIT_LIMITS.bytes - 128) {
+      parts.push(
+        JSON.stringify({
+          code: 'reasons_truncated',
+          message: `${reasons.length - i} more reasons left out of the audit`,
+        }),
+      );
       break;
     }
-    out.push(reasons[i]);
-    bytes += size;
+    parts.push(text);
+    bytes += text.length + 1;
   }
-  return out;
+  return `[${parts.join(',')}]`;
 }
 
-function boundObject(o: Record<string, unknown>): Record<string, unknown> {
-  const size = byteLength(o);
-  return size > AUDIT_LIMITS.bytes ? { $truncated: true, type: 'object', bytes: size } : o;
+/** An object as JSON text, or a marker when its text is over the byte budget. */
+function boundObjectJson(o: unknown): string {
+  const text = JSON.stringify(o) ?? '{}';
+  return text.length > AUDIT_LIMITS.bytes
+    ? JSON.stringify({ $truncated: true, type: 'object', bytes: text.length })
+    : text;
 }
 
-/** The stored form of one decision: redacted, every field bounded. Pure. */
-export function auditEvent(facts: AuditFacts, redactKeys: readonly string[]): AuditEvent {
+/** An event ready to send: its decision id and its JSON text, serialized once. */
+export type SerializedEvent = { decisionId: string; json: string };
+
+/**
+ * The stored form of one decision, redacted and every field bounded, as the JSON text the
+ * outbox packs (the measuring for the bounds and the serializing are one pass). Pure.
+ */
+export function serializeEvent(facts: AuditFacts, redactKeys: readonly string[]): SerializedEvent {
   const keys = new Set(redactKeys);
   const { attributes, context, reasons, ...rest } = facts;
   const field = (s: string) => cut(s, AUDIT_LIMITS.field);
-  return {
+  const head = JSON.stringify({
     ...rest,
     subject: rest.subject === null ? null : field(rest.subject),
     resource: field(rest.resource),
     action: field(rest.action),
     userAgent: rest.userAgent === null ? null : rest.userAgent.slice(0, 256),
-    reasons: boundReasons(reasons.slice(0, 64).map((r) => scrubReason(r, keys))),
-    input: {
-      attributes: boundObject(scrub(attributes, keys, 0) as Record<string, unknown>),
-      context: boundObject(scrub(context, keys, 0) as Record<string, unknown>),
-    },
+  });
+  const reasonsJson = boundReasonsJson(reasons.slice(0, 64).map((r) => scrubReason(r, keys)));
+  const attributesJson = boundObjectJson(scrub(attributes, keys, 0));
+  const contextJson = boundObjectJson(scrub(context, keys, 0));
+  return {
+    decisionId: facts.decisionId,
+    json: `${head.slice(0, -1)},"reasons":${reasonsJson},"input":{"attributes":${attributesJson},"context":${contextJson}}}`,
   };
+}
+
+/** The same event as an object (tests, and readers of stored rows). */
+export function auditEvent(facts: AuditFacts, redactKeys: readonly string[]): AuditEvent {
+  return JSON.parse(serializeEvent(facts, redactKeys).json) as AuditEvent;
 }

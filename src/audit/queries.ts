@@ -4,6 +4,7 @@
  * and never shift a later page). Every query is scoped to one workspace and served by
  * the audit_ws_* indexes.
  */
+import type { AuditStats } from '../contract';
 import type { AuditEvent } from './event';
 
 export type AuditFilter = {
@@ -120,16 +121,26 @@ export async function queryAudit(
   return { events, nextCursor: rows.results.length > limit && last ? encodeCursor(last) : null };
 }
 
+/** One decision's event, or undefined (not written yet: the trail lags by the queue's batch). */
+export async function getAuditEvent(
+  db: D1Database,
+  ws: string,
+  decisionId: string,
+): Promise<AuditEvent | undefined> {
+  const row = await db
+    .prepare('SELECT * FROM audit_events WHERE workspace_id = ? AND decision_id = ?')
+    .bind(ws, decisionId)
+    .first<Row>();
+  return row ? fromRow(row) : undefined;
+}
+
 export async function auditStats(
   db: D1Database,
   ws: string,
   from: number,
   to: number,
-): Promise<{
-  hourly: { hour: string; allow: number; deny: number }[];
-  topDeniedSubjects: { subject: string; denials: number }[];
-}> {
-  const [hourly, top] = await db.batch([
+): Promise<Pick<AuditStats, 'hourly' | 'topDeniedSubjects' | 'topResources'>> {
+  const [hourly, top, resources] = await db.batch([
     db
       .prepare(
         `SELECT (time / 3600000) * 3600000 AS bucket,
@@ -146,6 +157,15 @@ export async function auditStats(
          GROUP BY subject ORDER BY denials DESC LIMIT 10`,
       )
       .bind(ws, from, to),
+    db
+      .prepare(
+        `SELECT resource, action,
+                SUM(CASE WHEN decision = 'Allow' THEN 1 ELSE 0 END) AS allow,
+                SUM(CASE WHEN decision = 'Deny' THEN 1 ELSE 0 END) AS deny
+         FROM audit_events WHERE workspace_id = ? AND time >= ? AND time < ?
+         GROUP BY resource, action ORDER BY COUNT(*) DESC LIMIT 10`,
+      )
+      .bind(ws, from, to),
   ]);
   return {
     hourly: ((hourly?.results ?? []) as { bucket: number; allow: number; deny: number }[]).map((r) => ({
@@ -153,7 +173,8 @@ export async function auditStats(
       allow: r.allow,
       deny: r.deny,
     })),
-    topDeniedSubjects: (top?.results ?? []) as { subject: string; denials: number }[],
+    topDeniedSubjects: (top?.results ?? []) as AuditStats['topDeniedSubjects'],
+    topResources: (resources?.results ?? []) as AuditStats['topResources'],
   };
 }
 

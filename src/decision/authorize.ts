@@ -4,7 +4,7 @@
  * with its reason, a missing dependency is a 503, nothing on this path ends in Allow
  * by accident. Returns the audit events for the caller to send after the response.
  */
-import { type AuditEvent, type AuditFacts, auditEvent } from '../audit/event';
+import { type AuditFacts, type SerializedEvent, serializeEvent } from '../audit/event';
 import { type Check as ContractCheck, type Decision, WORKSPACE_ID } from '../contract';
 import { flag } from '../env';
 import { DEV_IDP_JWKS, devIdpJwks } from '../identity/dev-idp';
@@ -39,8 +39,8 @@ export type DecisionEnv = {
 export type Caller = { ip?: string | undefined; userAgent?: string | undefined };
 
 export type AuthorizeOutcome =
-  | { ok: true; identity: VerifiedIdentity; decisions: Decision[]; events: AuditEvent[] }
-  | { ok: false; error: TokenError; events: AuditEvent[] };
+  | { ok: true; identity: VerifiedIdentity; decisions: Decision[]; events: SerializedEvent[] }
+  | { ok: false; error: TokenError; events: SerializedEvent[] };
 
 export const MAX_CONTEXT_DEPTH = 8;
 
@@ -158,8 +158,8 @@ export async function authorize(
       'decisionId' | 'subject' | 'provider' | 'decision' | 'policy' | 'policyVersion' | 'ruleId' | 'reasons'
     >,
     attributes: Record<string, unknown>,
-  ): AuditEvent =>
-    auditEvent(
+  ): SerializedEvent =>
+    serializeEvent(
       {
         ...facts,
         workspaceId,
@@ -213,7 +213,7 @@ export async function authorize(
   }
 
   const decisions: Decision[] = [];
-  const events: AuditEvent[] = [];
+  const events: SerializedEvent[] = [];
   for (const check of checks) {
     const allowance = Math.max(0, Math.min(DECISION_BUDGET, budget.left));
     const spent = { left: allowance };

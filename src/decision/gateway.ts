@@ -10,7 +10,7 @@
  * Which request is asked about is a property of the gateway's contract, never of
  * headers a client could have added (http/gateway-headers.ts).
  */
-import { auditEvent } from '../audit/event';
+import { serializeEvent } from '../audit/event';
 import { recordAudit } from '../audit/outbox';
 import { type GatewayAnswer, gatewayStatus } from '../contract';
 import { VerdictError } from '../lib/errors';
@@ -53,7 +53,7 @@ export async function gatewayDecision(
         ? `No route-map entry matches ${resolved.method} ${resolved.path}`
         : `The request target is refused (${resolved.refusal}): ${resolved.detail}`;
       recordAudit(env, ctx, [
-        auditEvent(
+        serializeEvent(
           {
             decisionId,
             workspaceId: ws,

@@ -11,6 +11,18 @@ export { VerdictRpc } from '../../src/index';
 type HarnessEnv = Env & { FAULT_SEND?: string; FAULT_D1?: string; FAULT_CONSUMER?: string };
 
 const rate = (v: string | undefined) => Number(v ?? '0');
+
+/**
+ * Events the queue accepted in this isolate (GET /__harness/accepted): with the
+ * producer's direct D1 writes they must add up to the decisions made, exactly — an event
+ * sent twice (a batch taken twice) would show here, though the idempotent insert hides it
+ * in the rows.
+ */
+let accepted = 0;
+const eventsIn = (body: unknown) =>
+  typeof body === 'string' && body.startsWith('{"v":1')
+    ? (JSON.parse(body) as { events: unknown[] }).events.length
+    : 1;
 const injected = (what: string) => new Error(`injected fault: ${what}`);
 
 function flakyQueue(queue: Queue, p: number): Queue {
@@ -18,8 +30,14 @@ function flakyQueue(queue: Queue, p: number): Queue {
     get(target, prop) {
       const value = Reflect.get(target, prop);
       if ((prop === 'send' || prop === 'sendBatch') && typeof value === 'function') {
-        return (...args: unknown[]) =>
-          Math.random() < p ? Promise.reject(injected(`queue ${String(prop)}`)) : value.apply(target, args);
+        return async (...args: unknown[]) => {
+          if (Math.random() < p) throw injected(`queue ${String(prop)}`);
+          const result = await value.apply(target, args);
+          const bodies =
+            prop === 'sendBatch' ? (args[0] as { body: unknown }[]).map((m) => m.body) : [args[0]];
+          for (const body of bodies) accepted += eventsIn(body);
+          return result;
+        };
       }
       return typeof value === 'function' ? value.bind(target) : value;
     },
@@ -75,6 +93,7 @@ function withoutDelays(batch: MessageBatch<unknown>): MessageBatch<unknown> {
 
 export default {
   fetch(request, env, ctx) {
+    if (new URL(request.url).pathname === '/__harness/accepted') return Response.json({ accepted });
     return (verdict.fetch as ExportedHandlerFetchHandler<Env>)(request, withFaults(env), ctx);
   },
   async queue(batch, env, ctx) {
