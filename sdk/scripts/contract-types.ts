@@ -7,6 +7,8 @@ import type {
   AttributesSchema,
   AuditEventSchema,
   AuditPageSchema,
+  AuditQuerySchema,
+  AuditStatsSchema,
   AuthorizeRequestSchema,
   BatchRequestSchema,
   BindingSchema,
@@ -22,6 +24,7 @@ import type {
   LambdaResponseSchema,
   ListMetaSchema,
   PermissionSchema,
+  PolicyCheckResultSchema,
   PolicySchema,
   PolicySummarySchema,
   PolicyVersionSchema,
@@ -38,6 +41,8 @@ import type {
   SimulateRequestSchema,
   TestFileSchema,
   UpdateWorkspaceSchema,
+  ValidateRequestSchema,
+  WhoAmISchema,
   WorkspaceSchema,
 } from '../../src/contract';
 
@@ -77,3 +82,13 @@ export type AuthZenResult = z.infer<typeof EvaluationResultSchema>;
 export type LambdaResponse = z.infer<typeof LambdaResponseSchema>;
 export type PolicyTestFile = z.input<typeof TestFileSchema>;
 export type VerdictConfig = z.input<typeof ConfigSchema>;
+export type PolicyCheckResult = z.infer<typeof PolicyCheckResultSchema>;
+export type ValidateRequest = z.input<typeof ValidateRequestSchema>;
+export type AuditStats = z.infer<typeof AuditStatsSchema>;
+/** GET …/audit's query; instants as ISO 8601 or epoch ms. */
+export type AuditQuery = Omit<z.input<typeof AuditQuerySchema>, 'limit' | 'from' | 'to'> & {
+  limit?: number;
+  from?: string | number;
+  to?: string | number;
+};
+export type WhoAmI = z.infer<typeof WhoAmISchema>;

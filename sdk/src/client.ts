@@ -12,12 +12,20 @@
  * if (!data.allowed) throw new Error('denied');
  */
 import type {
+  ApiKey,
+  Attributes,
+  AuditEvent,
   AuditPage,
+  AuditQuery,
+  AuditStats,
   AuthorizeRequest,
   Binding,
   Check,
+  CreatedKey,
+  CreateKey,
   Decision,
   Permission,
+  PolicyCheckResult,
   PolicyDocument,
   PolicySummary,
   PolicyVersion,
@@ -26,8 +34,14 @@ import type {
   ProviderInput,
   RecordPage,
   RecordQuery,
+  Revocation,
+  Revoke,
   SimulateRequest,
+  UpdateWorkspace,
+  ValidateRequest,
   VerdictRecord,
+  WhoAmI,
+  Workspace,
 } from './contract';
 import { VerdictError } from './errors';
 
@@ -227,9 +241,57 @@ export class VerdictClient {
   ): Promise<{ data: Omit<Decision, 'decisionId' | 'subject'> & { trace: unknown[] } }> {
     return this.request('POST', `${this.ws}/simulate`, input);
   }
-  queryAudit(filter: Record<string, string | number | undefined> = {}): Promise<AuditPage> {
-    const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, String(v));
-    return this.request('GET', `${this.ws}/audit${q.size ? `?${q}` : ''}`);
+  /** Policies checked as a write would check them (errors name rule and condition); writes nothing. */
+  validatePolicies(input: ValidateRequest): Promise<{ data: PolicyCheckResult[] }> {
+    return this.request('POST', `${this.ws}/validate`, input);
   }
+  /** The attributes policies can use: ext_* from the claim mappings, and the built-ins. */
+  getAttributes(): Promise<{ data: Attributes }> {
+    return this.request('GET', `${this.ws}/attributes`);
+  }
+  queryAudit(filter: AuditQuery = {}): Promise<AuditPage> {
+    return this.request('GET', `${this.ws}/audit${query(filter)}`);
+  }
+  /** One decision as audited (404 until the trail has it: it lags by a queue batch). */
+  getAuditEvent(decisionId: string): Promise<{ data: AuditEvent }> {
+    return this.request('GET', `${this.ws}/audit/${encodeURIComponent(decisionId)}`);
+  }
+  auditStats(range: { from?: string | number; to?: string | number } = {}): Promise<{ data: AuditStats }> {
+    return this.request('GET', `${this.ws}/audit/stats${query(range)}`);
+  }
+  /** The workspace and this client's key: its name and scopes. */
+  whoAmI(): Promise<{ data: WhoAmI }> {
+    return this.request('GET', `${this.ws}/whoami`);
+  }
+  getWorkspace(): Promise<{ data: Workspace }> {
+    return this.request('GET', this.ws);
+  }
+  updateWorkspace(patch: UpdateWorkspace): Promise<{ data: Workspace }> {
+    return this.request('PATCH', this.ws, patch);
+  }
+  listApiKeys(): Promise<{ data: ApiKey[] }> {
+    return this.request('GET', `${this.ws}/api-keys`);
+  }
+  /** The secret is in `data.key`, this once. */
+  createApiKey(input: CreateKey): Promise<{ data: CreatedKey }> {
+    return this.request('POST', `${this.ws}/api-keys`, input);
+  }
+  revokeApiKey(id: string): Promise<void> {
+    return this.request('DELETE', `${this.ws}/api-keys/${encodeURIComponent(id)}`);
+  }
+  listRevocations(): Promise<{ data: Revocation[] }> {
+    return this.request('GET', `${this.ws}/revocations`);
+  }
+  revoke(input: Revoke): Promise<{ data: Revocation }> {
+    return this.request('POST', `${this.ws}/revocations`, input);
+  }
+  unrevoke(kind: Revoke['kind'], value: string): Promise<void> {
+    return this.request('DELETE', `${this.ws}/revocations/${kind}/${encodeURIComponent(value)}`);
+  }
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+  return q.size ? `?${q}` : '';
 }

@@ -88,6 +88,11 @@ export const ApiKeySchema = z
   .meta({ id: 'ApiKey' });
 export type ApiKeyView = z.infer<typeof ApiKeySchema>;
 
+/** GET …/whoami: the workspace and the key presented (what a console may show and offer). */
+export const WhoAmISchema = z
+  .object({ workspace: WorkspaceSchema, key: ApiKeySchema })
+  .meta({ id: 'WhoAmI' });
+
 export const CreatedKeySchema = ApiKeySchema.extend({
   key: z.string().describe('The secret. Shown once; store it now.'),
 }).meta({ id: 'CreatedKey' });

@@ -51,6 +51,28 @@ export const AuditFiltersSchema = z.object({
   to: InstantSchema,
 });
 
+/** GET …/audit's query: the filters, a page size and the cursor of the previous page. */
+export const AuditQuerySchema = AuditFiltersSchema.extend({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
 export const AuditPageSchema = z
   .object({ data: z.array(AuditEventSchema), nextCursor: z.string().nullable() })
   .meta({ id: 'AuditPage' });
+
+/** GET …/audit/stats: decisions per hour, and who and what is denied most, over a range. */
+export const AuditStatsSchema = z
+  .object({
+    hourly: z.array(z.object({ hour: z.string(), allow: z.number().int(), deny: z.number().int() })),
+    topDeniedSubjects: z.array(z.object({ subject: z.string(), denials: z.number().int() })),
+    topResources: z.array(
+      z.object({ resource: z.string(), action: z.string(), allow: z.number().int(), deny: z.number().int() }),
+    ),
+    from: z.string(),
+    to: z.string(),
+    /** This isolate's audit producer counters (events sent, retried, written directly, lost). */
+    producer: z.record(z.string(), z.number()),
+  })
+  .meta({ id: 'AuditStats' });
+export type AuditStats = z.infer<typeof AuditStatsSchema>;

@@ -6,7 +6,8 @@
  * completes them; src/policy/functions.ts implements exactly these.
  */
 import { z } from 'zod';
-import { NAME } from './common';
+import { FieldErrorSchema, NAME } from './common';
+import { ProviderInputSchema } from './provider';
 
 export const FUNCTION_NAMES = [
   'boolean_equal',
@@ -171,3 +172,33 @@ export const SimulateRequestSchema = z
   })
   .strict()
   .meta({ id: 'SimulateRequest' });
+
+/** POST …/validate: policies checked as a write would check them; nothing is written. */
+export const ValidateRequestSchema = z
+  .object({
+    policies: z
+      .array(z.unknown())
+      .min(1)
+      .max(200)
+      .describe('Policy documents, as they would be written (each checked on its own)'),
+    providers: z
+      .array(ProviderInputSchema)
+      .max(50)
+      .optional()
+      .describe(
+        'Check attributes against these providers’ claim mappings (what a push registers), not the stored ones',
+      ),
+  })
+  .strict()
+  .meta({ id: 'ValidateRequest' });
+
+export const PolicyCheckResultSchema = z
+  .object({
+    /** The document's name, when it has one. */
+    name: z.string().nullable(),
+    ok: z.boolean(),
+    errors: z.array(FieldErrorSchema),
+    warnings: z.array(FieldErrorSchema),
+  })
+  .meta({ id: 'PolicyCheckResult' });
+export type PolicyCheckResult = z.infer<typeof PolicyCheckResultSchema>;

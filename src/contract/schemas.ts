@@ -4,7 +4,7 @@
  * and an editor completes function names and fields.
  */
 import { z } from 'zod';
-import { ConfigSchema, TestFileSchema } from './cli';
+import { ConfigSchema, PermissionsFileSchema, RoutesFileSchema, TestFileSchema } from './cli';
 import { PolicySchema } from './policy';
 import { ProviderInputSchema } from './provider';
 
@@ -15,6 +15,8 @@ export const PUBLISHED_SCHEMAS = {
   provider: ProviderInputSchema,
   test: TestFileSchema,
   config: ConfigSchema,
+  permissions: PermissionsFileSchema,
+  routes: RoutesFileSchema,
 } as const;
 export type PublishedSchemaName = keyof typeof PUBLISHED_SCHEMAS;
 

@@ -14,7 +14,7 @@
 
 import { Lru } from '../lib/lru';
 import { compilePolicy } from '../policy/compile-policy';
-import { bindingKey, type CompiledPolicySet } from '../policy/compiled';
+import type { CompiledPolicySet } from '../policy/compiled';
 import { buildEngine, type Engine } from '../policy/evaluate';
 import { database } from '../storage/db';
 import { kvKeys } from '../storage/kv-keys';
@@ -23,6 +23,7 @@ import type { Provider } from '../storage/providers';
 import { listProviders } from '../storage/providers';
 import { listRevocations, type Revocation } from '../storage/revocations';
 import { getWorkspace, type RouteMapEntry } from '../storage/workspaces';
+import { policySet } from './policy-check';
 
 export type SnapshotDeps = { DB: D1Database; CACHE: KVNamespace };
 
@@ -70,19 +71,13 @@ export async function buildSnapshot(db: D1Database, ws: string, version: number)
     listProviders(d, ws),
     listRevocations(d, ws),
   ]);
-  const set: CompiledPolicySet = {
-    version,
-    timezone: workspace?.timezone ?? 'UTC',
-    policies: {},
-    bindings: {},
-  };
-  for (const s of sources) {
-    const compiled = compilePolicy(s.source, s.version);
-    // Stored versions were validated on write; one that no longer compiles is left out
-    // (its bindings then match nothing, which denies: fail closed).
-    if (compiled.ok) set.policies[s.name] = compiled.policy;
-  }
-  for (const p of perms) set.bindings[bindingKey(p.resource, p.action)] = p.policies;
+  // Stored versions were validated on write; one that no longer compiles is left out
+  // (its bindings then match nothing, which denies: fail closed).
+  const compiled = sources.flatMap((s) => {
+    const c = compilePolicy(s.source, s.version);
+    return c.ok ? [c.policy] : [];
+  });
+  const set = policySet(compiled, perms, workspace?.timezone ?? 'UTC', version);
   return {
     version,
     exists: workspace !== undefined,

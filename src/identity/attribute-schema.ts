@@ -4,8 +4,9 @@
  * given and all providers agree). Used to check policies when they are written and
  * served to editors at GET /v1/workspaces/:ws/attributes.
  */
+
+import type { ClaimMapping } from '../contract/provider';
 import { readsAsBoolean, readsAsNumber } from '../policy/coerce';
-import type { Provider } from '../storage/providers';
 
 export type AttributeType = 'string' | 'number' | 'boolean' | 'list' | 'object' | 'unknown';
 
@@ -29,7 +30,9 @@ function typeOf(v: unknown): AttributeType {
   return t === 'string' || t === 'number' || t === 'boolean' ? t : t === 'object' ? 'object' : 'unknown';
 }
 
-export function attributeSchema(providers: readonly Provider[]): MappedAttribute[] {
+export function attributeSchema(
+  providers: readonly { name: string; claimMappings: readonly ClaimMapping[] }[],
+): MappedAttribute[] {
   const byName = new Map<string, MappedAttribute>();
   for (const p of providers) {
     for (const m of p.claimMappings) {

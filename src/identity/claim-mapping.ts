@@ -36,3 +36,21 @@ export function mapClaims(
   }
   return { ok: true, attributes };
 }
+
+/**
+ * A verified token's claims as policies see them: the mapped ext_* attributes plus sub,
+ * issuer and provider. The verifier and the CLI's offline tests both build them here.
+ */
+export function principalAttributes(
+  payload: Record<string, unknown>,
+  provider: { name: string; issuer: string; claimMappings: readonly ClaimMapping[] },
+): { ok: true; sub: string; attributes: Record<string, unknown> } | { ok: false; missing: string } {
+  const mapped = mapClaims(payload, provider.claimMappings);
+  if (!mapped.ok) return mapped;
+  const sub = payload.sub as string;
+  return {
+    ok: true,
+    sub,
+    attributes: { ...mapped.attributes, sub, issuer: provider.issuer, provider: provider.name },
+  };
+}

@@ -8,9 +8,9 @@
 import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { kvKeys } from '../storage/kv-keys';
 
-export const DEV_IDP_ISSUER = 'http://localhost:8787/dev-idp';
-/** The internal key-source marker stored as a dev provider's JWKS URI. */
-export const DEV_IDP_JWKS = 'dev-idp:internal';
+import { DEV_IDP_ISSUER } from './dev-idp-issuer';
+
+export { DEV_IDP_ISSUER, DEV_IDP_JWKS } from './dev-idp-issuer';
 
 type StoredKeys = { kid: string; privateJwk: JWK; publicJwk: JWK };
 

@@ -11,7 +11,7 @@
  */
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import type { Provider } from '../storage/providers';
-import { mapClaims } from './claim-mapping';
+import { principalAttributes } from './claim-mapping';
 import { type KeyDeps, resolveKey } from './jwks-cache';
 import { allowedAlgorithms, checkPresetClaims } from './presets';
 import { type TokenDenyReason, TokenError } from './reasons';
@@ -169,8 +169,8 @@ export async function verifyToken(
   const sub = payload.sub;
   if (typeof sub !== 'string' || sub.length === 0) fail('subject_missing', 'The token has no sub');
 
-  const mapped = mapClaims(payload, provider.claimMappings);
-  if (!mapped.ok) fail('claim_missing', `The required claim "${mapped.missing}" is missing`);
+  const principal = principalAttributes(payload, provider);
+  if (!principal.ok) fail('claim_missing', `The required claim "${principal.missing}" is missing`);
   return {
     sub,
     issuer: provider.issuer,
@@ -178,7 +178,7 @@ export async function verifyToken(
     providerName: provider.name,
     exp,
     jti: canonicalJti(payload.jti),
-    attributes: { ...mapped.attributes, sub, issuer: provider.issuer, provider: provider.name },
+    attributes: principal.attributes,
     keySet,
   };
 }

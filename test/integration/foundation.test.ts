@@ -171,6 +171,31 @@ describe('API keys and scopes', () => {
     expect((await call('GET', `/v1/workspaces/${ws}`, { key: adminKey })).status).toBe(200);
   });
 
+  it('whoami answers any live key with its scopes; reading the workspace takes policies:read', async () => {
+    const { ws, adminKey } = await createWorkspace();
+    const keyWith = async (scopes: string[]) =>
+      (
+        await json<{ data: { key: string } }>(
+          await call('POST', `/v1/workspaces/${ws}/api-keys`, {
+            key: adminKey,
+            body: { name: scopes[0], scopes },
+          }),
+        )
+      ).data.key;
+    const auditor = await keyWith(['audit:read']);
+    const reader = await keyWith(['policies:read']);
+    const me = await json<{ data: { workspace: { id: string }; key: Record<string, unknown> } }>(
+      await call('GET', `/v1/workspaces/${ws}/whoami`, { key: auditor }),
+    );
+    expect(me.data.workspace.id).toBe(ws);
+    expect(me.data.key).toMatchObject({ name: 'audit:read', scopes: ['audit:read'] });
+    expect(Object.keys(me.data.key)).not.toContain('hash');
+    expect(Object.keys(me.data.key)).not.toContain('workspaceId');
+    await expectProblem(await call('GET', `/v1/workspaces/${ws}`, { key: auditor }), 403, 'forbidden');
+    expect((await call('GET', `/v1/workspaces/${ws}`, { key: reader })).status).toBe(200);
+    await expectProblem(await call('GET', `/v1/workspaces/${ws}/whoami`), 401, 'unauthorized');
+  });
+
   it('a key whose secret differs by one character is refused', async () => {
     const { ws, adminKey } = await createWorkspace();
     const last = adminKey.at(-1) === 'A' ? 'B' : 'A';

@@ -3,10 +3,15 @@
  * checked against the workspace's claim mappings, stored as a new immutable version, and
  * the snapshot every decision reads is published at once.
  */
-import type { FieldError, Permission, PolicyDocument } from '../../contract';
+import type {
+  FieldError,
+  Permission,
+  PolicyCheckResult,
+  PolicyDocument,
+  ProviderInput,
+} from '../../contract';
 import { attributeSchema } from '../../identity/attribute-schema';
 import { conflict, notFound, VerdictError } from '../../lib/errors';
-import { checkAttributes } from '../../policy/attribute-check';
 import { BUILTIN_ATTRIBUTES, type RequestInput } from '../../policy/attributes';
 import { compilePolicy } from '../../policy/compile-policy';
 import { bindingKey } from '../../policy/compiled';
@@ -25,6 +30,7 @@ import {
   upsertPermission,
 } from '../../storage/policies';
 import { listProviders } from '../../storage/providers';
+import { checkPolicy } from '../policy-check';
 import { buildSnapshot, publishSnapshot, type SnapshotDeps } from '../snapshot';
 
 /**
@@ -52,13 +58,11 @@ export async function writePolicy(deps: SnapshotDeps, ws: string, name: string, 
     );
   }
   const version = (existing?.latestVersion ?? 0) + 1;
-  const compiled = compilePolicy(body, version);
-  if (!compiled.ok) throw invalidPolicy(compiled.issues);
-  const checked = checkAttributes(compiled.policy, attributeSchema(await listProviders(db, ws)));
-  if (checked.errors.length > 0) throw invalidPolicy(checked.errors);
+  const checked = checkPolicy(body, version, await listProviders(db, ws));
+  if (!checked.ok) throw invalidPolicy(checked.errors);
   const now = Date.now();
   try {
-    await insertPolicyVersion(db, ws, name, version, compiled.document, now);
+    await insertPolicyVersion(db, ws, name, version, checked.document, now);
   } catch (err) {
     if (isUniqueViolation(err))
       throw conflict('Another write of this policy happened at the same time; retry');
@@ -138,6 +142,29 @@ export async function unbind(
 ): Promise<void> {
   if (!(await deletePermission(database(deps.DB), ws, resource, action))) throw notFound('Binding');
   await publishSnapshot(deps, ws);
+}
+
+/**
+ * Policies checked exactly as writes check them, against the given providers' claim
+ * mappings or the stored ones. Writes nothing.
+ */
+export async function validatePolicies(
+  deps: SnapshotDeps,
+  ws: string,
+  policies: readonly unknown[],
+  providers?: readonly ProviderInput[],
+): Promise<PolicyCheckResult[]> {
+  const mappings = providers ?? (await listProviders(database(deps.DB), ws));
+  return policies.map((doc) => {
+    const name = (doc as { name?: unknown } | null)?.name;
+    const checked = checkPolicy(doc, 1, mappings);
+    return {
+      name: typeof name === 'string' ? name : null,
+      ok: checked.ok,
+      errors: checked.ok ? [] : checked.errors,
+      warnings: checked.warnings,
+    };
+  });
 }
 
 /**

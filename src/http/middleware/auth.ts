@@ -34,8 +34,8 @@ export function requireRoot(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** A live key of the route's workspace carrying `scope` (or `admin`). */
-export function requireKey(scope: Scope): MiddlewareHandler<AppEnv> {
+/** A live key of the route's workspace carrying `scope` (or `admin`); any live key when no scope is named. */
+export function requireKey(scope?: Scope): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const presented = bearerToken(c);
     if (!presented) throw unauthorized('Send an API key as Authorization: Bearer vk_…');
@@ -44,7 +44,7 @@ export function requireKey(scope: Scope): MiddlewareHandler<AppEnv> {
     if (!key) throw unauthorized('The API key is not valid or has been revoked');
     const ws = c.req.param('ws');
     if (!ws || key.workspaceId !== ws) throw notFound('Workspace');
-    if (!hasScope(key, scope)) throw forbidden(`This key lacks the "${scope}" scope`);
+    if (scope && !hasScope(key, scope)) throw forbidden(`This key lacks the "${scope}" scope`);
     const workspace = await getWorkspace(db, ws);
     if (!workspace) throw notFound('Workspace');
     c.set('apiKey', key);

@@ -2,9 +2,16 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { listDeadLetters, replayDeadLetters } from '../../audit/dead-letters';
 import { producerCounters } from '../../audit/producer';
-import { auditStats, decodeCursor, exportAudit, queryAudit } from '../../audit/queries';
-import { AuditFiltersSchema, AuditPageSchema, InstantSchema } from '../../contract';
-import { badRequest } from '../../lib/errors';
+import { auditStats, decodeCursor, exportAudit, getAuditEvent, queryAudit } from '../../audit/queries';
+import {
+  AuditEventSchema,
+  AuditFiltersSchema,
+  AuditPageSchema,
+  AuditQuerySchema,
+  AuditStatsSchema,
+  InstantSchema,
+} from '../../contract';
+import { badRequest, notFound } from '../../lib/errors';
 import { requireKey } from '../middleware/auth';
 import { adminErrors, dataOf, jsonOf, router, WorkspaceParam } from '../openapi';
 
@@ -20,10 +27,7 @@ auditRoutes.openapi(
     middleware: [requireKey('audit:read')] as const,
     request: {
       params: WorkspaceParam,
-      query: AuditFiltersSchema.extend({
-        limit: z.coerce.number().int().min(1).max(500).default(50),
-        cursor: z.string().max(200).optional(),
-      }),
+      query: AuditQuerySchema,
     },
     responses: { 200: jsonOf(AuditPageSchema, 'A page of events'), ...adminErrors },
   }),
@@ -76,7 +80,7 @@ auditRoutes.openapi(
       'Allow/deny per hour and top denied subjects (default: last 24 h); producer counters of this isolate',
     middleware: [requireKey('audit:read')] as const,
     request: { params: WorkspaceParam, query: z.object({ from: InstantSchema, to: InstantSchema }) },
-    responses: { 200: dataOf(z.record(z.string(), z.unknown()), 'Aggregates'), ...adminErrors },
+    responses: { 200: dataOf(AuditStatsSchema, 'Aggregates'), ...adminErrors },
   }),
   async (c) => {
     const q = c.req.valid('query');
@@ -126,4 +130,30 @@ auditRoutes.openapi(
     },
   }),
   async (c) => c.json({ data: await replayDeadLetters(c.env.DB, c.get('workspace').id) }, 200),
+);
+
+// Registered last: /audit/export, /audit/stats and /audit/dead-letters match first.
+auditRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/workspaces/{ws}/audit/{decisionId}',
+    operationId: 'getAuditEvent',
+    tags: ['Audit'],
+    summary: 'One decision as it was audited: input (redacted), reasons, policy and rule',
+    middleware: [requireKey('audit:read')] as const,
+    request: {
+      params: WorkspaceParam.extend({
+        decisionId: z
+          .string()
+          .regex(/^dec_[a-z0-9]{1,40}$/)
+          .openapi({ example: 'dec_mwu2f9roe3360f0ddf872890' }),
+      }),
+    },
+    responses: { 200: dataOf(AuditEventSchema, 'The event'), ...adminErrors },
+  }),
+  async (c) => {
+    const event = await getAuditEvent(c.env.DB, c.get('workspace').id, c.req.valid('param').decisionId);
+    if (!event) throw notFound('Decision (the audit trail may lag a few seconds)');
+    return c.json({ data: event }, 200);
+  },
 );

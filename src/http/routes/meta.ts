@@ -33,7 +33,8 @@ metaRoutes.openapi(
     path: '/schemas/{file}',
     operationId: 'getJsonSchema',
     tags: ['Meta'],
-    summary: 'A published JSON Schema (policy, provider, test, config) for editors: name it in "$schema"',
+    summary:
+      'A published JSON Schema (policy, provider, test, config, permissions, routes) for editors: name it in "$schema"',
     request: {
       params: z.object({
         file: z.string().openapi({ param: { name: 'file', in: 'path' }, example: 'policy.json' }),

@@ -3,11 +3,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import {
   NAME,
+  PolicyCheckResultSchema,
   PolicySchema,
   PolicySummarySchema,
   PolicyVersionSchema,
   PolicyWriteResultSchema,
   RollbackSchema,
+  ValidateRequestSchema,
 } from '../../contract';
 import {
   currentPolicy,
@@ -16,6 +18,7 @@ import {
   policyVersions,
   removePolicy,
   rollbackPolicy,
+  validatePolicies,
   writePolicy,
 } from '../../decision/admin/policies';
 import { compilePolicy } from '../../policy/compile-policy';
@@ -170,5 +173,30 @@ policyRoutes.openapi(
   async (c) => {
     await removePolicy(c.env, c.get('workspace').id, c.req.valid('param').name);
     return c.body(null, 204);
+  },
+);
+
+policyRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/workspaces/{ws}/validate',
+    operationId: 'validatePolicies',
+    tags: ['Policies'],
+    summary: 'Check policies as a write would (errors name the rule and condition); writes nothing',
+    description:
+      'What `verdict push --dry-run` asks before it plans: each document is validated, compiled and type-checked against the claim mappings of the given providers (or the stored ones).',
+    middleware: [requireKey('policies:read')] as const,
+    request: { params: WorkspaceParam, body: jsonBody(ValidateRequestSchema) },
+    responses: {
+      200: dataOf(z.array(PolicyCheckResultSchema), 'One result per document, in order'),
+      ...adminErrors,
+    },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    return c.json(
+      { data: await validatePolicies(c.env, c.get('workspace').id, body.policies, body.providers) },
+      200,
+    );
   },
 );

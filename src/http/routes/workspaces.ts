@@ -7,6 +7,7 @@ import {
   CreateKeySchema,
   CreateWorkspaceSchema,
   UpdateWorkspaceSchema,
+  WhoAmISchema,
   WorkspaceSchema,
 } from '../../contract';
 import {
@@ -42,12 +43,29 @@ workspaceRoutes.openapi(
     path: '/v1/workspaces/{ws}',
     operationId: 'getWorkspace',
     tags: ['Workspaces'],
-    summary: 'Read the workspace',
-    middleware: [requireKey('admin')] as const,
+    summary: 'Read the workspace: settings and the gateway route map',
+    middleware: [requireKey('policies:read')] as const,
     request: { params: WorkspaceParam },
     responses: { 200: dataOf(WorkspaceSchema, 'The workspace'), ...adminErrors },
   }),
   (c) => c.json({ data: workspaceView(c.get('workspace')) }, 200),
+);
+
+workspaceRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/workspaces/{ws}/whoami',
+    operationId: 'whoAmI',
+    tags: ['Workspaces'],
+    summary: 'The workspace and the presented key’s name and scopes (any live key of the workspace)',
+    middleware: [requireKey()] as const,
+    request: { params: WorkspaceParam },
+    responses: { 200: dataOf(WhoAmISchema, 'Who the key is'), ...adminErrors },
+  }),
+  (c) => {
+    const { workspaceId: _, ...key } = c.get('apiKey');
+    return c.json({ data: { workspace: workspaceView(c.get('workspace')), key } }, 200);
+  },
 );
 
 workspaceRoutes.openapi(
