@@ -26,6 +26,9 @@ export default defineConfig(async () => {
                   ALLOW_HTTP_ISSUERS: 'true',
                   DEMO_ADMIN_KEY: 'vk_demo_admin_key_for_local_use_only',
                   POLICY_REVALIDATE_MS: '200',
+                  // Small enough that test/integration/impact.test.ts crosses both limits.
+                  IMPACT_INLINE_MAX: '100',
+                  IMPACT_CHUNK: '40',
                 },
                 serviceBindings: { GATEWAY: 'gateway', FLAKY: 'flaky' },
                 workers: [

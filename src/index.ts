@@ -1,8 +1,9 @@
 /**
- * Worker entry: HTTP, the audit queue consumers, the retention cron, and the RPC
+ * Worker entry: HTTP, the audit and impact queue consumers, the retention cron, and the RPC
  * entrypoint for service bindings. Wiring only.
  */
 import { AUDIT_DLQ, applyRetention, consumeAudit, consumeDeadLetters } from './audit/consumer';
+import { consumeImpact, IMPACT_QUEUE } from './decision/impact-run';
 import { createApp } from './http/app';
 import { hotAuthorize, hotRouteWorkspace } from './http/hot-authorize';
 
@@ -19,6 +20,7 @@ export default {
   },
   async queue(batch, env, _ctx) {
     if (batch.queue === AUDIT_DLQ) await consumeDeadLetters(batch, env.DB);
+    else if (batch.queue === IMPACT_QUEUE) await consumeImpact(batch, env);
     else await consumeAudit(batch, env.DB);
   },
   async scheduled(_controller, env, ctx) {

@@ -25,6 +25,13 @@ export type AuditEvent = z.infer<typeof AuditEventSchema>;
 export type AuditFacts = Omit<AuditEvent, 'input'> & {
   attributes: Record<string, unknown>;
   context: Record<string, unknown>;
+  /**
+   * What replaying the decision needs besides attributes and context (absent on
+   * refusals, which have no attributes): the record a records route decided on, the
+   * workspace timezone the clock attributes used, and every bound policy's version as
+   * JSON text (Engine.boundVersionsJson).
+   */
+  replay?: { record?: Record<string, unknown> | undefined; timezone: string; policiesJson: string };
 };
 
 export const AUDIT_LIMITS = {
@@ -160,7 +167,7 @@ export type SerializedEvent = { decisionId: string; json: string };
  */
 export function serializeEvent(facts: AuditFacts, redactKeys: readonly string[]): SerializedEvent {
   const keys = new Set(redactKeys);
-  const { attributes, context, reasons, ...rest } = facts;
+  const { attributes, context, reasons, replay, ...rest } = facts;
   const field = (s: string) => cut(s, AUDIT_LIMITS.field);
   const head = JSON.stringify({
     ...rest,
@@ -172,9 +179,14 @@ export function serializeEvent(facts: AuditFacts, redactKeys: readonly string[])
   const reasonsJson = boundReasonsJson(reasons.slice(0, 64).map((r) => scrubReason(r, keys)));
   const attributesJson = boundObjectJson(scrub(attributes, keys, 0));
   const contextJson = boundObjectJson(scrub(context, keys, 0));
+  let replayJson = '';
+  if (replay) {
+    if (replay.record) replayJson += `,"record":${boundObjectJson(scrub(replay.record, keys, 0))}`;
+    replayJson += `,"timezone":${JSON.stringify(replay.timezone)},"policies":${replay.policiesJson}`;
+  }
   return {
     decisionId: facts.decisionId,
-    json: `${head.slice(0, -1)},"reasons":${reasonsJson},"input":{"attributes":${attributesJson},"context":${contextJson}}}`,
+    json: `${head.slice(0, -1)},"reasons":${reasonsJson},"input":{"attributes":${attributesJson},"context":${contextJson}${replayJson}}}`,
   };
 }
 

@@ -33,6 +33,7 @@ type Row = {
   latency_ms: number | null;
   ip: string | null;
   user_agent: string | null;
+  shadow?: string | null;
 };
 
 export function fromRow(r: Row): AuditEvent {
@@ -53,6 +54,7 @@ export function fromRow(r: Row): AuditEvent {
     latencyMs: r.latency_ms ?? 0,
     ip: r.ip,
     userAgent: r.user_agent,
+    ...(r.shadow ? { shadow: JSON.parse(r.shadow) } : {}),
   };
 }
 

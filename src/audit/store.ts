@@ -10,7 +10,7 @@ import type { AuditEvent } from './event';
 /** JSON bytes bound to one statement (D1 limits a statement to 100 KB). */
 export const MAX_STATEMENT_BYTES = 90 * 1024;
 
-const COLUMNS: [column: string, field: keyof AuditEvent][] = [
+const COLUMNS: [column: string, field: keyof AuditEvent | 'shadow.diverged'][] = [
   ['decision_id', 'decisionId'],
   ['workspace_id', 'workspaceId'],
   ['time', 'time'],
@@ -27,6 +27,8 @@ const COLUMNS: [column: string, field: keyof AuditEvent][] = [
   ['latency_ms', 'latencyMs'],
   ['ip', 'ip'],
   ['user_agent', 'userAgent'],
+  ['shadow', 'shadow'],
+  ['shadow_diverged', 'shadow.diverged'],
 ];
 
 // json_extract returns JSON text for the reasons array and the input object.

@@ -17,14 +17,33 @@ export const AuditEventSchema = z
     policyVersion: z.number().int().nullable(),
     ruleId: z.string().nullable(),
     reasons: z.array(z.unknown()),
-    /** The attributes and context the policy saw, redacted and bounded ($redacted / $truncated markers). */
+    /**
+     * What the policy saw, redacted and bounded ($redacted / $truncated markers): the
+     * attributes, the context, the record (records routes), the workspace timezone the
+     * clock attributes used (the time is `time`) and the version of every bound policy.
+     * Refusals carry no timezone or policies: they are not replayed.
+     */
     input: z.object({
       attributes: z.record(z.string(), z.unknown()),
       context: z.record(z.string(), z.unknown()),
+      record: z.record(z.string(), z.unknown()).optional(),
+      timezone: z.string().optional(),
+      policies: z.record(z.string(), z.number().int()).optional(),
     }),
     latencyMs: z.number(),
     ip: z.string().nullable(),
     userAgent: z.string().nullable(),
+    /** When a bound policy had a shadow draft: the draft set's answer on the same input (it decided nothing). */
+    shadow: z
+      .object({
+        policies: z.array(z.string()),
+        decision: EffectSchema,
+        policy: z.string().nullable(),
+        ruleId: z.string().nullable(),
+        diverged: z.boolean(),
+      })
+      .nullable()
+      .optional(),
   })
   .meta({ id: 'AuditEvent' });
 

@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   'unsupported_media_type',
   'invalid_policy',
   'invalid_provider',
+  'window_too_large',
   'rate_limited',
   'unavailable',
   'internal',

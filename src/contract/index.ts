@@ -6,6 +6,7 @@ export * from './cli';
 export * from './common';
 export * from './decision';
 export * from './gateway';
+export * from './impact';
 export * from './policy';
 export * from './provider';
 export * from './records';

@@ -17,6 +17,7 @@ import { sha256Hex } from '../lib/hash';
 import { valueDepthExceeds } from '../lib/json-depth';
 import { Lru } from '../lib/lru';
 import { type Budget, DECISION_BUDGET, REQUEST_BUDGET, type RequestInput } from '../policy/attributes';
+import type { EngineDecision } from '../policy/evaluate';
 import { DEFAULT_REVALIDATE_MS, isRevoked, loadSnapshot, type Snapshot } from './snapshot';
 
 /** A check as the engine takes it: the contract's Check, plus the record for records routes. */
@@ -58,6 +59,21 @@ export const newDecisionId = () => {
   const r = crypto.getRandomValues(new Uint32Array(2));
   return `dec_${Date.now().toString(36)}${(r[0] ?? 0).toString(16).padStart(8, '0')}${(r[1] ?? 0).toString(16).padStart(8, '0')}`;
 };
+
+/** What the audit event says of a shadow evaluation: its answer, and whether it differs from the live one. */
+function shadowFacts(
+  live: EngineDecision,
+  shadow: { policies: string[]; decision: EngineDecision },
+): NonNullable<AuditFacts['shadow']> {
+  const d = shadow.decision;
+  return {
+    policies: shadow.policies,
+    decision: d.effect,
+    policy: d.policy,
+    ruleId: d.ruleId,
+    diverged: d.effect !== live.effect || d.ruleId !== live.ruleId || d.policy !== live.policy,
+  };
+}
 
 /** Context nesting limit, checked without recursion (a 30,000-deep context is a 400, not a 500). */
 export function assertContext(context: unknown): void {
@@ -155,7 +171,16 @@ export async function authorize(
     check: Check,
     facts: Pick<
       AuditFacts,
-      'decisionId' | 'subject' | 'provider' | 'decision' | 'policy' | 'policyVersion' | 'ruleId' | 'reasons'
+      | 'decisionId'
+      | 'subject'
+      | 'provider'
+      | 'decision'
+      | 'policy'
+      | 'policyVersion'
+      | 'ruleId'
+      | 'reasons'
+      | 'replay'
+      | 'shadow'
     >,
     attributes: Record<string, unknown>,
   ): SerializedEvent =>
@@ -217,10 +242,16 @@ export async function authorize(
   for (const check of checks) {
     const allowance = Math.max(0, Math.min(DECISION_BUDGET, budget.left));
     const spent = { left: allowance };
-    const result = snapshot.engine.decide(
-      decisionInput(identity, check, caller, now, snapshot.set.timezone),
-      spent,
-    );
+    const input = decisionInput(identity, check, caller, now, snapshot.set.timezone);
+    let result: EngineDecision;
+    let shadow: AuditFacts['shadow'];
+    if (snapshot.engine.hasShadows) {
+      const both = snapshot.engine.decideWithShadow(input, spent);
+      result = both.live;
+      if (both.shadow) shadow = shadowFacts(both.live, both.shadow);
+    } else {
+      result = snapshot.engine.decide(input, spent);
+    }
     budget.left -= allowance - spent.left;
     const decision: Decision = {
       allowed: result.effect === 'Allow',
@@ -245,6 +276,12 @@ export async function authorize(
           policyVersion: decision.policyVersion,
           ruleId: decision.ruleId,
           reasons: decision.reasons,
+          ...(shadow ? { shadow } : {}),
+          replay: {
+            record: check.record,
+            timezone: snapshot.set.timezone,
+            policiesJson: snapshot.engine.boundVersionsJson(check.resource, check.action),
+          },
         },
         identity.attributes,
       ),

@@ -14,7 +14,7 @@
 
 import { Lru } from '../lib/lru';
 import { compilePolicy } from '../policy/compile-policy';
-import type { CompiledPolicySet } from '../policy/compiled';
+import type { CompiledPolicy, CompiledPolicySet } from '../policy/compiled';
 import { buildEngine, type Engine } from '../policy/evaluate';
 import { database } from '../storage/db';
 import { kvKeys } from '../storage/kv-keys';
@@ -22,6 +22,7 @@ import { currentPolicySources, listPermissions } from '../storage/policies';
 import type { Provider } from '../storage/providers';
 import { listProviders } from '../storage/providers';
 import { listRevocations, type Revocation } from '../storage/revocations';
+import { listShadows } from '../storage/shadows';
 import { getWorkspace, type RouteMapEntry } from '../storage/workspaces';
 import { policySet } from './policy-check';
 
@@ -31,6 +32,8 @@ export type StoredSnapshot = {
   version: number;
   exists: boolean;
   set: CompiledPolicySet;
+  /** Shadow drafts by policy name, compiled (evaluated beside the live policy, never deciding). */
+  shadows?: Record<string, CompiledPolicy>;
   providers: Provider[];
   /** Workspace settings the decision path needs (so it never reads the workspace row). */
   settings: { redactKeys: string[]; routeMap: RouteMapEntry[]; cursorKey: string };
@@ -64,12 +67,13 @@ export function forgetAbsence(ws: string): void {
 /** Reads the workspace's policies, bindings and providers from D1 and compiles them. */
 export async function buildSnapshot(db: D1Database, ws: string, version: number): Promise<StoredSnapshot> {
   const d = database(db);
-  const [workspace, sources, perms, providers, revocations] = await Promise.all([
+  const [workspace, sources, perms, providers, revocations, drafts] = await Promise.all([
     getWorkspace(d, ws),
     currentPolicySources(d, ws),
     listPermissions(d, ws),
     listProviders(d, ws),
     listRevocations(d, ws),
+    listShadows(d, ws),
   ]);
   // Stored versions were validated on write; one that no longer compiles is left out
   // (its bindings then match nothing, which denies: fail closed).
@@ -78,10 +82,16 @@ export async function buildSnapshot(db: D1Database, ws: string, version: number)
     return c.ok ? [c.policy] : [];
   });
   const set = policySet(compiled, perms, workspace?.timezone ?? 'UTC', version);
+  const shadows: Record<string, CompiledPolicy> = {};
+  for (const d of drafts) {
+    const c = compilePolicy(d.source, 0);
+    if (c.ok) shadows[d.name] = c.policy;
+  }
   return {
     version,
     exists: workspace !== undefined,
     set,
+    shadows,
     providers,
     settings: {
       redactKeys: workspace?.redactKeys ?? [],
@@ -94,7 +104,7 @@ export async function buildSnapshot(db: D1Database, ws: string, version: number)
 
 const hydrate = (s: StoredSnapshot): Snapshot => ({
   ...s,
-  engine: buildEngine(s.set),
+  engine: buildEngine(s.set, s.shadows),
   revoked: new Map(
     (s.revocations ?? []).map((r) => [`${r.kind}\u0000${r.value}`, r.expiresAt ?? Number.POSITIVE_INFINITY]),
   ),

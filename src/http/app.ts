@@ -13,6 +13,7 @@ import { authzenRoutes } from './routes/authzen';
 import { devIdpRoutes } from './routes/dev-idp';
 import { forwardAuthRoutes } from './routes/forward-auth';
 import { gatewayRoutes } from './routes/gateways';
+import { impactRoutes } from './routes/impact';
 import { metaRoutes } from './routes/meta';
 import { permissionRoutes } from './routes/permissions';
 import { policyRoutes } from './routes/policies';
@@ -36,6 +37,7 @@ export function createApp() {
   app.route('/', policyRoutes);
   app.route('/', permissionRoutes);
   app.route('/', simulateRoutes);
+  app.route('/', impactRoutes);
   app.route('/', providerRoutes);
   app.route('/', authorizeRoutes);
   app.route('/', auditRoutes);

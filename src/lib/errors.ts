@@ -22,6 +22,7 @@ const TITLES: Record<ErrorCode, string> = {
   unsupported_media_type: 'Unsupported media type',
   invalid_policy: 'Invalid policy',
   invalid_provider: 'Invalid auth provider',
+  window_too_large: 'Window too large',
   rate_limited: 'Too many requests',
   unavailable: 'Service unavailable',
   internal: 'Internal error',

@@ -108,6 +108,8 @@ export class AttributeResolver {
   /** The last value each coercion read, and its result: many conditions read one attribute. */
   private coerced: Map<Coerce, { raw: unknown; result: unknown }> | undefined;
   readonly budget: Budget;
+  /** Rule outcomes by slot (0 unknown, else outcome + 1), set when shadows are evaluated too. */
+  memo: Uint8Array | undefined = undefined;
 
   constructor(
     readonly input: RequestInput,

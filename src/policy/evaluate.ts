@@ -22,6 +22,7 @@ import {
   AttributeResolver,
   type Budget,
   CONDITION_COST,
+  DECISION_BUDGET,
   type RequestInput,
   SEGMENT_COST,
   UNKNOWN,
@@ -35,6 +36,7 @@ import {
   type CompiledPolicySet,
 } from './compiled';
 import { FUNCTIONS } from './functions';
+import { ReplayResolver } from './replay-resolver';
 
 const FALSE = 0;
 const TRUE = 1;
@@ -67,7 +69,8 @@ type ConditionClosure = {
   /** Explains the condition; `known` is its outcome when the caller already computed it. */
   explain: (r: AttributeResolver, index: number, known?: Outcome) => ConditionExplanation;
 };
-type RuleClosure = { id: string; effect: Effect; conditions: ConditionClosure[] };
+/** `slot`: rules with the same conditions share one (their outcome is memoized per decision when shadows run). */
+type RuleClosure = { id: string; effect: Effect; conditions: ConditionClosure[]; slot: number };
 type PolicyClosure = {
   name: string;
   version: number;
@@ -254,7 +257,10 @@ function buildCondition(c: CompiledCondition): ConditionClosure {
   return { test: run, explain };
 }
 
-function buildPolicy(p: CompiledPolicy): PolicyClosure {
+function buildPolicy(
+  p: CompiledPolicy,
+  slotOf: (rule: CompiledPolicy['rules'][number]) => number,
+): PolicyClosure {
   return {
     name: p.name,
     version: p.version,
@@ -263,6 +269,7 @@ function buildPolicy(p: CompiledPolicy): PolicyClosure {
       id: rule.id,
       effect: rule.effect,
       conditions: rule.conditions.map(buildCondition),
+      slot: slotOf(rule),
     })),
   };
 }
@@ -278,8 +285,23 @@ function matched(policy: PolicyClosure, rule: RuleClosure): EngineDecision {
   };
 }
 
-/** A rule's outcome: false as soon as one condition is false, else indeterminate if any is. */
+/**
+ * A rule's outcome. With a memo (a decision evaluated live and in shadow), a rule whose
+ * conditions were already evaluated for this request is not evaluated again: the
+ * shadow pass pays only for the rules the draft changed.
+ */
 function ruleOutcome(rule: RuleClosure, r: AttributeResolver): Outcome {
+  const memo = r.memo;
+  if (memo === undefined) return conditionsOutcome(rule, r);
+  const known = memo[rule.slot] as number;
+  if (known !== 0) return (known - 1) as Outcome;
+  const outcome = conditionsOutcome(rule, r);
+  memo[rule.slot] = outcome + 1;
+  return outcome;
+}
+
+/** False as soon as one condition is false, else indeterminate if any is. */
+function conditionsOutcome(rule: RuleClosure, r: AttributeResolver): Outcome {
   let outcome: Outcome = TRUE;
   for (const c of rule.conditions) {
     const o = c.test(r);
@@ -375,15 +397,49 @@ export type Engine = {
   timezone: string;
   /** The policies bound to (resource, action), including "*" bindings. */
   policiesFor(resource: string, action: string): readonly PolicyClosure[];
+  /** `{"<policy>":<version>,…}` of the policies bound to (resource, action), as JSON text (memoized). */
+  boundVersionsJson(resource: string, action: string): string;
   /** One decision. `budget` may be shared across decisions (a records page); default: one decision's. */
   decide(input: RequestInput, budget?: Budget): EngineDecision;
   trace(input: RequestInput): { decision: EngineDecision; rules: RuleTrace[] };
+  /**
+   * One decision against a stored, redacted input (impact analysis): audit markers read
+   * as unknown, and `touchedMarker` says whether the answer depended on one.
+   */
+  replay(input: RequestInput): { decision: EngineDecision; touchedMarker: boolean };
+  /** Whether any policy has a shadow draft attached. */
+  hasShadows: boolean;
+  /**
+   * The live decision and, when a policy bound to (resource, action) has a shadow, the
+   * decision with the shadows substituted on the same input. The shadow never changes
+   * the live answer or its budget; if it fails it is left out.
+   */
+  decideWithShadow(
+    input: RequestInput,
+    budget?: Budget,
+  ): { live: EngineDecision; shadow?: { policies: string[]; decision: EngineDecision } };
 };
 
-/** Builds closures for a whole policy set. Cost: once per isolate per set version. */
-export function buildEngine(set: CompiledPolicySet): Engine {
+/**
+ * Builds closures for a whole policy set (and the shadow drafts attached to its
+ * policies, by name). Cost: once per isolate per set version.
+ */
+export function buildEngine(set: CompiledPolicySet, shadows: Record<string, CompiledPolicy> = {}): Engine {
+  const hasShadows = Object.keys(shadows).some((name) => set.policies[name] !== undefined);
+  const slots = new Map<string, number>();
+  const slotOf = (rule: CompiledPolicy['rules'][number]) => {
+    if (!hasShadows) return 0;
+    const key = JSON.stringify(rule.conditions);
+    const known = slots.get(key);
+    if (known !== undefined) return known;
+    slots.set(key, slots.size);
+    return slots.size - 1;
+  };
   const closures = new Map<string, PolicyClosure>();
-  for (const [name, p] of Object.entries(set.policies)) closures.set(name, buildPolicy(p));
+  for (const [name, p] of Object.entries(set.policies)) closures.set(name, buildPolicy(p, slotOf));
+  const shadowClosures = new Map<string, PolicyClosure>();
+  for (const [name, p] of Object.entries(shadows))
+    if (closures.has(name)) shadowClosures.set(name, buildPolicy(p, slotOf));
   const bound = new Map<string, PolicyClosure[]>();
   for (const [key, names] of Object.entries(set.bindings)) {
     const list = names.map((n) => closures.get(n)).filter((p): p is PolicyClosure => p !== undefined);
@@ -407,7 +463,41 @@ export function buildEngine(set: CompiledPolicySet): Engine {
     return result;
   }
 
-  function decideWith(policies: readonly PolicyClosure[], r: AttributeResolver): EngineDecision {
+  // The audit event's record of which policy versions decided, memoized like `lookup`.
+  const versions = new Map<string, string>();
+  function boundVersionsJson(resource: string, action: string): string {
+    const key = bindingKey(resource, action);
+    const hit = versions.get(key);
+    if (hit !== undefined) return hit;
+    const json = JSON.stringify(
+      Object.fromEntries(policiesFor(resource, action).map((p) => [p.name, p.version])),
+    );
+    if (versions.size >= 4096) versions.clear();
+    versions.set(key, json);
+    return json;
+  }
+
+  // (resource, action) → the applicable policies with shadows substituted, or null when none has one.
+  const shadowLookup = new Map<string, { list: PolicyClosure[]; names: string[] } | null>();
+  function shadowPoliciesFor(resource: string, action: string) {
+    const key = bindingKey(resource, action);
+    const hit = shadowLookup.get(key);
+    if (hit !== undefined) return hit;
+    const live = policiesFor(resource, action);
+    const names = live.filter((p) => shadowClosures.has(p.name)).map((p) => p.name);
+    const result =
+      names.length === 0 ? null : { list: live.map((p) => shadowClosures.get(p.name) ?? p), names };
+    if (shadowLookup.size >= 4096) shadowLookup.clear();
+    shadowLookup.set(key, result);
+    return result;
+  }
+
+  /** `explain: false` leaves out why each Allow rule failed (a shadow pass needs only the answer). */
+  function decideWith(
+    policies: readonly PolicyClosure[],
+    r: AttributeResolver,
+    explain = true,
+  ): EngineDecision {
     if (policies.length === 0) {
       return {
         effect: 'Deny',
@@ -448,21 +538,22 @@ export function buildEngine(set: CompiledPolicySet): Engine {
       },
     ];
     // Explain why each Allow rule did not apply (the first condition that failed).
-    outer: for (const policy of policies) {
-      for (const rule of policy.rules) {
-        if (reasons.length >= MAX_REASONS) break outer;
-        if (rule.effect !== 'Allow') continue;
-        const failure = firstFailure(rule, r);
-        if (!failure) continue;
-        reasons.push({
-          code: failure.result === 'indeterminate' ? 'condition_indeterminate' : 'condition_failed',
-          policy: policy.name,
-          rule: rule.id,
-          condition: failure,
-          message: `rule "${rule.id}": ${failure.message}`,
-        });
+    if (explain)
+      outer: for (const policy of policies) {
+        for (const rule of policy.rules) {
+          if (reasons.length >= MAX_REASONS) break outer;
+          if (rule.effect !== 'Allow') continue;
+          const failure = firstFailure(rule, r);
+          if (!failure) continue;
+          reasons.push({
+            code: failure.result === 'indeterminate' ? 'condition_indeterminate' : 'condition_failed',
+            policy: policy.name,
+            rule: rule.id,
+            condition: failure,
+            message: `rule "${rule.id}": ${failure.message}`,
+          });
+        }
       }
-    }
     return {
       effect: deciding.default.effect,
       policy: deciding.name,
@@ -485,9 +576,38 @@ export function buildEngine(set: CompiledPolicySet): Engine {
     version: set.version,
     timezone: set.timezone,
     policiesFor,
+    boundVersionsJson,
     decide(input, budget) {
       const policies = policiesFor(input.resource, input.action);
       return guarded(() => decideWith(policies, new AttributeResolver(input, budget)), budgetExceeded);
+    },
+    hasShadows,
+    decideWithShadow(input, budget) {
+      const policies = policiesFor(input.resource, input.action);
+      const shadowed = hasShadows ? shadowPoliciesFor(input.resource, input.action) : null;
+      const r = new AttributeResolver(input, budget);
+      if (shadowed) r.memo = new Uint8Array(slots.size);
+      const live = guarded(() => decideWith(policies, r), budgetExceeded);
+      if (!shadowed) return { live };
+      // The shadow runs on its own budget and can neither throw nor spend the live one.
+      const liveLeft = r.budget.left;
+      try {
+        r.budget.left = DECISION_BUDGET;
+        const decision = guarded(() => decideWith(shadowed.list, r, false), budgetExceeded);
+        return { live, shadow: { policies: shadowed.names, decision } };
+      } catch {
+        return { live };
+      } finally {
+        r.budget.left = liveLeft;
+      }
+    },
+    replay(input) {
+      const r = new ReplayResolver(input);
+      const decision = guarded(
+        () => decideWith(policiesFor(input.resource, input.action), r),
+        budgetExceeded,
+      );
+      return { decision, touchedMarker: r.touchedMarker };
     },
     trace(input) {
       const policies = policiesFor(input.resource, input.action);

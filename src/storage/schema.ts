@@ -130,8 +130,17 @@ export const auditEvents = sqliteTable(
     latencyMs: integer('latency_ms'),
     ip: text('ip'),
     userAgent: text('user_agent'),
+    /**
+     * Shadow evaluation, when a bound policy had a shadow draft: JSON
+     * { policies, decision, policy, ruleId, diverged }; null otherwise.
+     */
+    shadow: text('shadow'),
+    /** 1 when the shadow answer differs from the live one (effect or deciding rule). */
+    shadowDiverged: integer('shadow_diverged'),
   },
   (t) => [
+    // Shadow counts per workspace and time, over the rows that have a shadow only.
+    index('audit_ws_shadow_time_idx').on(t.workspaceId, t.time).where(sql`shadow IS NOT NULL`),
     // Newest-first listing with a (time, decision_id) keyset cursor.
     index('audit_ws_time_idx').on(t.workspaceId, t.time, t.decisionId),
     index('audit_ws_subject_time_idx').on(t.workspaceId, t.subject, t.time),
@@ -180,4 +189,49 @@ export const revocations = sqliteTable(
     createdAt: integer('created_at').notNull().default(sql`0`),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.kind, t.value] })],
+);
+
+/** A draft attached beside a live policy: evaluated on every decision that uses it, never deciding. */
+export const policyShadows = sqliteTable(
+  'policy_shadows',
+  {
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** The draft document (seed format), validated like a write. */
+    source: text('source').notNull(),
+    /** The live version when the draft was attached. */
+    liveVersion: integer('live_version').notNull(),
+    attachedAt: integer('attached_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.name] })],
+);
+
+/** Impact analyses run in the background, chunk by chunk (decision/impact-jobs.ts). */
+export const impactJobs = sqliteTable(
+  'impact_jobs',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    status: text('status').notNull(),
+    /** The ImpactRequest, with the window resolved to epoch ms. */
+    request: text('request').notNull(),
+    /** The live policy versions, bindings and timezone pinned at creation: every chunk replays against these. */
+    baseline: text('baseline').notNull(),
+    total: integer('total').notNull(),
+    processed: integer('processed').notNull().default(0),
+    chunks: integer('chunks').notNull().default(0),
+    /** The keyset cursor of the next chunk (newest first), null before the first. */
+    cursor: text('cursor'),
+    /** The running ImpactTally (JSON). */
+    tally: text('tally').notNull(),
+    result: text('result'),
+    error: text('error'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('impact_jobs_ws_idx').on(t.workspaceId, t.createdAt)],
 );

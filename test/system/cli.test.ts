@@ -457,6 +457,41 @@ describe('against a local server', () => {
     expect(explained.stdout).toContain('amount = 5000');
     expect(explained.stdout + explained.stderr).not.toContain(jwt);
     expectOneLineError(verdict(['explain', 'dec_0000000000'], dir), 1, /404 .*Decision/);
+
+    // replay: the local files unchanged flip nothing; a draft with a lower limit flips the 500 approval.
+    const same = verdict(['replay', '--since', '1h', '--fail-on-flips', '0'], dir);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stdout).toContain('exhaustive: 2 decisions replayed, 0 refusals excluded');
+    expect(same.stdout).toContain('2 unchanged');
+    const draftDir = join(dir, 'draft');
+    mkdirSync(draftDir, { recursive: true });
+    const policy = JSON.parse(readFileSync(join(dir, 'policies', 'order_approval.json'), 'utf8'));
+    policy.specification.rules[1].conditions.push({
+      function: 'integer_less_than',
+      attribute: 'request_metadata',
+      metadata_key: 'amount',
+      value: 100,
+    });
+    writeFileSync(join(draftDir, 'order_approval.json'), JSON.stringify(policy));
+    const flipped = verdict(
+      ['replay', '--since', '1h', '--policy-dir', draftDir, '--fail-on-flips', '0'],
+      dir,
+    );
+    expect(flipped.code).toBe(1);
+    expect(flipped.stdout).toContain('1 unchanged');
+    expect(flipped.stdout).toContain('1 Allow→Deny');
+    expect(flipped.stdout).toContain('order_approval/within-limit: 1 → 0');
+    expect(flipped.stdout).toMatch(/user_employee → orders\/approve: Allow \(within-limit\) → Deny \(deny\)/);
+    expect(flipped.stdout).toContain('request_metadata.amount (500)');
+    expect(flipped.stderr).toContain('1 decision flips, more than --fail-on-flips 0');
+    const asJson = verdict(['replay', '--since', '1h', '--policy-dir', draftDir, '--reporter', 'json'], dir);
+    expect(asJson.code, asJson.stderr).toBe(0);
+    expect(JSON.parse(asJson.stdout)).toMatchObject({ exhaustive: true, considered: 2, allowToDeny: 1 });
+    expectOneLineError(
+      verdict(['replay', '--fail-on-flips', 'many'], dir),
+      2,
+      /--fail-on-flips takes a whole number/,
+    );
   }, 120_000);
 
   it('push shows a rule diff, keeps what only the server has unless --prune, and pull writes it all back', () => {

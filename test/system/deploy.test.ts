@@ -126,7 +126,7 @@ const MIGRATE = /^d1 migrations apply DB --remote --config \S+wrangler\.json \(i
 
 describe('npm run deploy', () => {
   it('reads the queues and the database from wrangler.toml, which holds no account ids', () => {
-    expect(config.queues).toEqual(['verdict-audit', 'verdict-audit-dlq']);
+    expect(config.queues).toEqual(['verdict-audit', 'verdict-impact', 'verdict-audit-dlq']);
     expect(config.databases).toEqual([
       { binding: 'DB', name: 'verdict', migrationsDir: join(ROOT, 'migrations') },
     ]);
@@ -137,17 +137,19 @@ describe('npm run deploy', () => {
     const account = emptyAccount();
     const { code, calls, out } = await deployTo(account);
     expect(code).toBe(0);
-    expect(calls.slice(0, 7)).toEqual([
+    expect(calls.slice(0, 9)).toEqual([
       'queues info verdict-audit',
       'queues create verdict-audit',
+      'queues info verdict-impact',
+      'queues create verdict-impact',
       'queues info verdict-audit-dlq',
       'queues create verdict-audit-dlq',
       'd1 list --json',
       'd1 create verdict',
       'd1 list --json',
     ]);
-    expect(calls[7]).toMatch(MIGRATE);
-    expect(calls.slice(8)).toEqual(['deploy (interactive)', 'secret list --format json']);
+    expect(calls[9]).toMatch(MIGRATE);
+    expect(calls.slice(10)).toEqual(['deploy (interactive)', 'secret list --format json']);
     expect(account.migrated).toEqual(['uuid-verdict-1']);
     expect(account.deployed).toBe(1);
     expect(out).toContain('ROOT_API_KEY is not set');
@@ -160,15 +162,16 @@ describe('npm run deploy', () => {
     const { code, calls, out } = await deployTo(account);
     expect(code).toBe(0);
     expect(calls.filter((c) => c.includes(' create '))).toEqual([]);
-    expect(calls.slice(0, 3)).toEqual([
+    expect(calls.slice(0, 4)).toEqual([
       'queues info verdict-audit',
+      'queues info verdict-impact',
       'queues info verdict-audit-dlq',
       'd1 list --json',
     ]);
-    expect(calls[3]).toMatch(MIGRATE);
-    expect(calls.slice(4)).toEqual(['deploy (interactive)', 'secret list --format json']);
+    expect(calls[4]).toMatch(MIGRATE);
+    expect(calls.slice(5)).toEqual(['deploy (interactive)', 'secret list --format json']);
     expect(account.migrated).toEqual(['uuid-verdict-1', 'uuid-verdict-1']);
-    expect(account.queues.size).toBe(2);
+    expect(account.queues.size).toBe(3);
     expect(account.databases.size).toBe(1);
     expect(out).not.toContain('ROOT_API_KEY is not set');
   });

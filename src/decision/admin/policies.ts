@@ -30,6 +30,7 @@ import {
   upsertPermission,
 } from '../../storage/policies';
 import { listProviders } from '../../storage/providers';
+import { deleteShadow } from '../../storage/shadows';
 import { checkPolicy } from '../policy-check';
 import { buildSnapshot, publishSnapshot, type SnapshotDeps } from '../snapshot';
 
@@ -116,6 +117,7 @@ export async function removePolicy(deps: SnapshotDeps, ws: string, name: string)
   if (binding)
     throw conflict(`Policy "${name}" is bound to ${binding.resource}/${binding.action}; unbind it first`);
   await deletePolicy(db, ws, name);
+  await deleteShadow(db, ws, name);
   await publishSnapshot(deps, ws);
 }
 
