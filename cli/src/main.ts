@@ -33,7 +33,7 @@ const main = defineCommand({
     name: 'verdict',
     version: __VERSION__,
     description:
-      'Policies as code for Verdict: init, validate, test offline with coverage, push with a plan, pull, tail, explain',
+      'Policies as code for Verdict: init, validate, test offline with coverage, push with a plan, pull, tail, explain, replay',
   },
   subCommands: commands,
 });

@@ -21,6 +21,9 @@ import type {
   DecisionSchema,
   EvaluationResultSchema,
   EvaluationSchema,
+  ImpactJobSchema,
+  ImpactRequestSchema,
+  ImpactResultSchema,
   LambdaResponseSchema,
   ListMetaSchema,
   PermissionSchema,
@@ -38,6 +41,7 @@ import type {
   RecordSchema,
   RevocationSchema,
   RevokeSchema,
+  ShadowSchema,
   SimulateRequestSchema,
   TestFileSchema,
   UpdateWorkspaceSchema,
@@ -92,3 +96,7 @@ export type AuditQuery = Omit<z.input<typeof AuditQuerySchema>, 'limit' | 'from'
   to?: string | number;
 };
 export type WhoAmI = z.infer<typeof WhoAmISchema>;
+export type ImpactRequest = z.input<typeof ImpactRequestSchema>;
+export type ImpactResult = z.infer<typeof ImpactResultSchema>;
+export type ImpactJob = z.infer<typeof ImpactJobSchema>;
+export type Shadow = z.infer<typeof ShadowSchema>;

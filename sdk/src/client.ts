@@ -24,6 +24,9 @@ import type {
   CreatedKey,
   CreateKey,
   Decision,
+  ImpactJob,
+  ImpactRequest,
+  ImpactResult,
   Permission,
   PolicyCheckResult,
   PolicyDocument,
@@ -36,6 +39,7 @@ import type {
   RecordQuery,
   Revocation,
   Revoke,
+  Shadow,
   SimulateRequest,
   UpdateWorkspace,
   ValidateRequest,
@@ -258,6 +262,31 @@ export class VerdictClient {
   }
   auditStats(range: { from?: string | number; to?: string | number } = {}): Promise<{ data: AuditStats }> {
     return this.request('GET', `${this.ws}/audit/stats${query(range)}`);
+  }
+  /**
+   * Replays every stored decision in a window against draft policies or bindings. A
+   * small window answers inline (`result`); a larger one starts a job (`job`: poll
+   * getImpactJob until done).
+   */
+  async impact(input: ImpactRequest): Promise<{ result: ImpactResult } | { job: ImpactJob }> {
+    const res = await this.request<{ data: ImpactResult | ImpactJob }>('POST', `${this.ws}/impact`, input);
+    return 'status' in res.data ? { job: res.data } : { result: res.data };
+  }
+  getImpactJob(jobId: string): Promise<{ data: ImpactJob }> {
+    return this.request('GET', `${this.ws}/impact/${encodeURIComponent(jobId)}`);
+  }
+  /** Attaches a draft beside live policy `name`: evaluated on every decision using it, never deciding. */
+  attachShadow(name: string, draft: PolicyDocument): Promise<{ data: Shadow }> {
+    return this.request('PUT', `${this.ws}/policies/${encodeURIComponent(name)}/shadow`, draft);
+  }
+  getShadow(name: string): Promise<{ data: Shadow }> {
+    return this.request('GET', `${this.ws}/policies/${encodeURIComponent(name)}/shadow`);
+  }
+  promoteShadow(name: string): Promise<{ data: PolicyWriteResult }> {
+    return this.request('POST', `${this.ws}/policies/${encodeURIComponent(name)}/shadow/promote`);
+  }
+  detachShadow(name: string): Promise<void> {
+    return this.request('DELETE', `${this.ws}/policies/${encodeURIComponent(name)}/shadow`);
   }
   /** The workspace and this client's key: its name and scopes. */
   whoAmI(): Promise<{ data: WhoAmI }> {
