@@ -18,15 +18,8 @@ export type CaseSpec = {
   /** "matrix name › case name › principal", or the case's name. */
   title: string;
   principal: string;
-  resource: string;
-  action: string;
-  context: Record<string, unknown>;
-  record?: Record<string, unknown>;
-  ip?: string;
-  now: number;
-  timezone: string;
   expect: { decision: Effect; policy?: string; rule?: string; reason?: string };
-};
+} & Omit<RequestInput, 'attributes'>;
 
 export type CaseResult = {
   spec: CaseSpec;

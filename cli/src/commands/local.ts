@@ -13,7 +13,7 @@ import { CONFIG_FILE, findRoot, loadProject, readConfig } from '../project';
 import { coverageLines, json, junit, pretty, summarize, uncoveredLines } from '../reporters';
 import { runTests } from '../run-tests';
 
-const dirArg = {
+export const dirArg = {
   dir: {
     type: 'string',
     description: 'The project folder (default: this one, or the nearest with verdict.json)',

@@ -19,15 +19,7 @@ import { applyPlan, makePlan, renderPlan, withoutSchema } from '../plan';
 import { saveProfile } from '../profiles';
 import { CONFIG_FILE, loadProject } from '../project';
 import { call, flagsOf, remoteArgs, resolveRemote } from '../remote';
-import { projectConfig, writeSchemas } from './local';
-
-const dirArg = {
-  dir: {
-    type: 'string',
-    description: 'The project folder (default: this one, or the nearest with verdict.json)',
-    default: '.',
-  },
-} as const;
+import { dirArg, projectConfig, writeSchemas } from './local';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
