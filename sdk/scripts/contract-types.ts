@@ -24,8 +24,10 @@ import type {
   ImpactJobSchema,
   ImpactRequestSchema,
   ImpactResultSchema,
+  ImportRecordsSchema,
   LambdaResponseSchema,
   ListMetaSchema,
+  PepSubjectsSchema,
   PermissionSchema,
   PolicyCheckResultSchema,
   PolicySchema,
@@ -100,3 +102,5 @@ export type ImpactRequest = z.input<typeof ImpactRequestSchema>;
 export type ImpactResult = z.infer<typeof ImpactResultSchema>;
 export type ImpactJob = z.infer<typeof ImpactJobSchema>;
 export type Shadow = z.infer<typeof ShadowSchema>;
+export type ImportRecords = z.input<typeof ImportRecordsSchema>;
+export type PepSubjects = z.input<typeof PepSubjectsSchema>;

@@ -27,6 +27,7 @@ import type {
   ImpactJob,
   ImpactRequest,
   ImpactResult,
+  ImportRecords,
   Permission,
   PolicyCheckResult,
   PolicyDocument,
@@ -287,6 +288,13 @@ export class VerdictClient {
   }
   detachShadow(name: string): Promise<void> {
     return this.request('DELETE', `${this.ws}/policies/${encodeURIComponent(name)}/shadow`);
+  }
+  /**
+   * Inserts or replaces records by id with this client's API key (scope records:write),
+   * e.g. the subject directory trusted-PEP AuthZEN calls read. No end-user token, no policy.
+   */
+  importRecords(collection: string, body: ImportRecords): Promise<{ data: { imported: number } }> {
+    return this.request('POST', `${this.ws}/records/${encodeURIComponent(collection)}/import`, body);
   }
   /** The workspace and this client's key: its name and scopes. */
   whoAmI(): Promise<{ data: WhoAmI }> {

@@ -31,7 +31,13 @@ export type AuditFacts = Omit<AuditEvent, 'input'> & {
    * workspace timezone the clock attributes used, and every bound policy's version as
    * JSON text (Engine.boundVersionsJson).
    */
-  replay?: { record?: Record<string, unknown> | undefined; timezone: string; policiesJson: string };
+  replay?: {
+    record?: Record<string, unknown> | undefined;
+    timezone: string;
+    policiesJson: string;
+    /** The API key of the trusted PEP that named the subject (AuthZEN), when no token did. */
+    pepKeyId?: string;
+  };
 };
 
 export const AUDIT_LIMITS = {
@@ -183,6 +189,7 @@ export function serializeEvent(facts: AuditFacts, redactKeys: readonly string[])
   if (replay) {
     if (replay.record) replayJson += `,"record":${boundObjectJson(scrub(replay.record, keys, 0))}`;
     replayJson += `,"timezone":${JSON.stringify(replay.timezone)},"policies":${replay.policiesJson}`;
+    if (replay.pepKeyId) replayJson += `,"pep":{"keyId":${JSON.stringify(replay.pepKeyId)}}`;
   }
   return {
     decisionId: facts.decisionId,

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { WorkspaceIdSchema } from './common';
+import { ClaimMappingSchema } from './provider';
+import { COLLECTION } from './records';
 
 /** Whether the runtime knows an IANA timezone (Intl is available everywhere the contract runs). */
 export function isValidTimezone(tz: string): boolean {
@@ -27,6 +29,7 @@ export const SCOPES = [
   'audit:read',
   'records:write',
   'revocations:write',
+  'authzen:pep',
 ] as const;
 export const ScopeSchema = z.enum(SCOPES);
 export type Scope = z.infer<typeof ScopeSchema>;
@@ -42,6 +45,25 @@ export const RouteMapEntrySchema = z
   .meta({ id: 'RouteMapEntry' });
 export type RouteMapEntry = z.infer<typeof RouteMapEntrySchema>;
 
+/**
+ * Where the attributes of a subject named by a trusted PEP (AuthZEN, key scope
+ * authzen:pep) come from: the record of that id in `collection` (its data, as claims)
+ * and the request's subject.properties (the record wins), mapped through `claimMappings`
+ * into ext_* exactly as a token's claims are.
+ */
+export const PepSubjectsSchema = z
+  .object({
+    collection: z
+      .string()
+      .regex(COLLECTION)
+      .optional()
+      .describe('A records collection keyed by subject id (the PIP: e.g. roles and email per user)'),
+    claimMappings: z.array(ClaimMappingSchema).max(100).default([]),
+  })
+  .strict()
+  .meta({ id: 'PepSubjects' });
+export type PepSubjects = z.infer<typeof PepSubjectsSchema>;
+
 export const WorkspaceSchema = z
   .object({
     id: z.string(),
@@ -50,6 +72,7 @@ export const WorkspaceSchema = z
     auditRetentionDays: z.number().int(),
     redactKeys: z.array(z.string()),
     routeMap: z.array(RouteMapEntrySchema),
+    pepSubjects: PepSubjectsSchema.nullable(),
     createdAt: z.number().int(),
   })
   .meta({ id: 'Workspace' });
@@ -71,6 +94,9 @@ export const UpdateWorkspaceSchema = z
     auditRetentionDays: z.number().int().min(1).max(3650).optional(),
     redactKeys: z.array(z.string().min(1).max(128)).max(100).optional(),
     routeMap: z.array(RouteMapEntrySchema).max(500).optional(),
+    pepSubjects: PepSubjectsSchema.nullable()
+      .optional()
+      .describe('Subject attributes for trusted-PEP AuthZEN calls (null: the subject id only)'),
   })
   .strict()
   .meta({ id: 'UpdateWorkspace' });

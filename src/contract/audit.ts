@@ -29,6 +29,8 @@ export const AuditEventSchema = z
       record: z.record(z.string(), z.unknown()).optional(),
       timezone: z.string().optional(),
       policies: z.record(z.string(), z.number().int()).optional(),
+      /** Set when a trusted PEP named the subject (AuthZEN, key scope authzen:pep): which key. */
+      pep: z.object({ keyId: z.string() }).optional(),
     }),
     latencyMs: z.number(),
     ip: z.string().nullable(),

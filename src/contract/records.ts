@@ -6,7 +6,7 @@
 import { z } from 'zod';
 
 export const COLLECTION = /^[a-z][a-z0-9_-]{0,62}$/;
-export const RECORD_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+export const RECORD_ID = /^[A-Za-z0-9_.:@+-]{1,128}$/;
 /** Longest cursor string accepted. */
 export const MAX_CURSOR_LENGTH = 2000;
 
@@ -101,4 +101,24 @@ export const CreateRecordSchema = z
   .object({ id: z.string().regex(RECORD_ID).optional(), data: RecordDataSchema })
   .strict()
   .meta({ id: 'CreateRecord' });
+/** Records written by an API key (records:write), e.g. the subject directory trusted-PEP calls read. */
+export const ImportRecordsSchema = z
+  .object({
+    records: z
+      .array(
+        z
+          .object({
+            id: z.string().regex(RECORD_ID),
+            data: RecordDataSchema,
+            owner: z.string().min(1).max(512).optional().describe('Default: the record id'),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(500),
+  })
+  .strict()
+  .meta({ id: 'ImportRecords' });
+export type ImportRecords = z.infer<typeof ImportRecordsSchema>;
+
 export const PatchRecordSchema = z.object({ data: RecordDataSchema }).strict().meta({ id: 'PatchRecord' });

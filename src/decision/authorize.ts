@@ -7,6 +7,7 @@
 import { type AuditFacts, type SerializedEvent, serializeEvent } from '../audit/event';
 import { type Check as ContractCheck, type Decision, WORKSPACE_ID } from '../contract';
 import { flag } from '../env';
+import { principalAttributes } from '../identity/claim-mapping';
 import { DEV_IDP_JWKS, devIdpJwks } from '../identity/dev-idp';
 import { fetchJson } from '../identity/fetch-json';
 import { type KeyDeps, keySetId } from '../identity/jwks-cache';
@@ -18,6 +19,7 @@ import { valueDepthExceeds } from '../lib/json-depth';
 import { Lru } from '../lib/lru';
 import { type Budget, DECISION_BUDGET, REQUEST_BUDGET, type RequestInput } from '../policy/attributes';
 import type { EngineDecision } from '../policy/evaluate';
+import { getRecord } from '../storage/records';
 import { DEFAULT_REVALIDATE_MS, isRevoked, loadSnapshot, type Snapshot } from './snapshot';
 
 /** A check as the engine takes it: the contract's Check, plus the record for records routes. */
@@ -59,6 +61,57 @@ export const newDecisionId = () => {
   const r = crypto.getRandomValues(new Uint32Array(2));
   return `dec_${Date.now().toString(36)}${(r[0] ?? 0).toString(16).padStart(8, '0')}${(r[1] ?? 0).toString(16).padStart(8, '0')}`;
 };
+
+/** A subject named by a trusted PEP (AuthZEN with an `authzen:pep` key), not by a token. */
+export type PepSubject = { id: string; properties?: Record<string, unknown> | undefined; keyId: string };
+
+/** The provider name PEP-named subjects carry (policies see it as `provider`). */
+export const PEP_PROVIDER = 'authzen-pep';
+
+/**
+ * The identity of a PEP-named subject: the workspace's subject source (PepSubjects) —
+ * its records collection's row for the id, over the request's subject.properties —
+ * mapped through the source's claim mappings, as a token's claims would be. A required
+ * mapping the source does not provide refuses the subject (claim_missing).
+ */
+async function pepIdentity(
+  env: DecisionEnv,
+  ws: string,
+  snapshot: Snapshot,
+  pep: PepSubject,
+  now: number,
+): Promise<VerifiedIdentity> {
+  const source = snapshot.settings.pepSubjects ?? { claimMappings: [] };
+  let claims: Record<string, unknown> = { ...(pep.properties ?? {}) };
+  if (source.collection) {
+    let row: Awaited<ReturnType<typeof getRecord>>;
+    try {
+      row = await getRecord(env.DB, ws, source.collection, pep.id);
+    } catch {
+      throw unavailable('Subject attributes cannot be read right now; no decision was made');
+    }
+    if (row) claims = { ...claims, ...row.data };
+  }
+  const principal = principalAttributes(
+    { ...claims, sub: pep.id },
+    { name: PEP_PROVIDER, issuer: `pep:${pep.keyId}`, claimMappings: source.claimMappings },
+  );
+  if (!principal.ok)
+    throw new TokenError(
+      'claim_missing',
+      `The subject has no "${principal.missing}" (required by the subject source)`,
+    );
+  return {
+    sub: pep.id,
+    issuer: `pep:${pep.keyId}`,
+    providerId: PEP_PROVIDER,
+    providerName: PEP_PROVIDER,
+    exp: Math.floor(now / 1000) + 60,
+    jti: undefined,
+    attributes: principal.attributes,
+    keySet: null,
+  };
+}
 
 /** What the audit event says of a shadow evaluation: its answer, and whether it differs from the live one. */
 function shadowFacts(
@@ -163,6 +216,7 @@ export async function authorize(
   caller: Caller,
   now = Date.now(),
   budget: Budget = { left: REQUEST_BUDGET },
+  pep?: PepSubject,
 ): Promise<AuthorizeOutcome> {
   const started = performance.now();
   for (const check of checks) assertContext(check.context ?? {});
@@ -202,12 +256,13 @@ export async function authorize(
 
   let identity: VerifiedIdentity;
   try {
-    if (!token)
+    if (pep && !token) identity = await pepIdentity(env, workspaceId, snapshot, pep, now);
+    else if (!token)
       throw new TokenError(
         'token_missing',
         'Send the end-user token in the body or as Authorization: Bearer',
       );
-    identity = await identify(env, workspaceId, snapshot, token, now);
+    else identity = await identify(env, workspaceId, snapshot, token, now);
     // The denylist is checked on every decision, after any cached verification.
     const revoked = isRevoked(snapshot, identity.sub, identity.jti, now);
     if (revoked)
@@ -281,6 +336,7 @@ export async function authorize(
             record: check.record,
             timezone: snapshot.set.timezone,
             policiesJson: snapshot.engine.boundVersionsJson(check.resource, check.action),
+            ...(pep && !token ? { pepKeyId: pep.keyId } : {}),
           },
         },
         identity.attributes,

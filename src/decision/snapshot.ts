@@ -12,6 +12,7 @@
  *   plus KV propagation (up to 60 s across Cloudflare locations; immediate locally).
  */
 
+import type { PepSubjects } from '../contract/admin';
 import { Lru } from '../lib/lru';
 import { compilePolicy } from '../policy/compile-policy';
 import type { CompiledPolicy, CompiledPolicySet } from '../policy/compiled';
@@ -36,7 +37,13 @@ export type StoredSnapshot = {
   shadows?: Record<string, CompiledPolicy>;
   providers: Provider[];
   /** Workspace settings the decision path needs (so it never reads the workspace row). */
-  settings: { redactKeys: string[]; routeMap: RouteMapEntry[]; cursorKey: string };
+  settings: {
+    redactKeys: string[];
+    routeMap: RouteMapEntry[];
+    cursorKey: string;
+    /** AuthZEN trusted-PEP subject attributes (absent in snapshots stored before it existed). */
+    pepSubjects?: PepSubjects | null;
+  };
   /** The denylist, checked on every decision (expired entries are ignored). */
   revocations: Revocation[];
 };
@@ -97,6 +104,7 @@ export async function buildSnapshot(db: D1Database, ws: string, version: number)
       redactKeys: workspace?.redactKeys ?? [],
       routeMap: workspace?.routeMap ?? [],
       cursorKey: workspace?.cursorKey ?? '',
+      pepSubjects: workspace?.pepSubjects ?? null,
     },
     revocations,
   };

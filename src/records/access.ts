@@ -11,13 +11,11 @@
  * as it would for someone else's record.
  */
 
+import type { ImportRecords } from '../contract/records';
 import { snapshotFor } from '../decision/authorize';
 import { type DecisionRequest, enforce, requireIdentity } from '../decision/enforce';
 import { notFound, VerdictError } from '../lib/errors';
 import { randomId } from '../lib/ids';
-import { listRecords } from './list-records';
-import type { SqlFragment } from './policy-to-sql';
-import type { Sort } from './query';
 import {
   deleteRecord,
   getRecord,
@@ -26,7 +24,11 @@ import {
   policyView,
   type StoredRecord,
   updateRecord,
-} from './store';
+  upsertRecords,
+} from '../storage/records';
+import { listRecords } from './list-records';
+import type { SqlFragment } from './policy-to-sql';
+import type { Sort } from './query';
 
 export type RecordsRequest = DecisionRequest & { env: { DB: D1Database } };
 
@@ -148,4 +150,22 @@ export async function pageOfRecords(
     limit: q.limit,
     cursor: q.cursor,
   });
+}
+
+/** Writes records as an API key with records:write (no end-user token, no policy): the import path. */
+export async function importRecords(
+  db: D1Database,
+  ws: string,
+  collection: string,
+  body: ImportRecords,
+): Promise<{ imported: number }> {
+  for (const r of body.records) checkSize(r.data);
+  await upsertRecords(
+    db,
+    ws,
+    collection,
+    body.records.map((r) => ({ id: r.id, data: r.data, owner: r.owner ?? r.id })),
+    Date.now(),
+  );
+  return { imported: body.records.length };
 }

@@ -22,10 +22,10 @@ import type { VerifiedIdentity } from '../identity/verify-token';
 import { badRequest } from '../lib/errors';
 import { AttributeResolver, DECISION_BUDGET } from '../policy/attributes';
 import { applicablePolicies, conditionHolds } from '../policy/evaluate';
+import { fromRow, policyView, type RecordRow, type StoredRecord } from '../storage/records';
 import { type CursorScope, openCursor, type Position, sealCursor } from './cursor';
 import { buildPrefilter, type SqlFragment } from './policy-to-sql';
 import type { Sort } from './query';
-import { fromRow, policyView, type RecordRow, type StoredRecord } from './store';
 
 export const SCAN_BUDGET = 2000;
 /** Policy work per page: rows are decided with a full DECISION_BUDGET each while this lasts. */

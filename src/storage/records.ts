@@ -96,3 +96,25 @@ export async function deleteRecord(
     .run();
   return res.meta.changes > 0;
 }
+
+/**
+ * Inserts or replaces records by id (an API key's import, not an end user's write): one
+ * statement per record in one D1 batch; a replaced record's version goes up by one.
+ */
+export async function upsertRecords(
+  db: D1Database,
+  ws: string,
+  collection: string,
+  records: readonly { id: string; data: Record<string, unknown>; owner: string }[],
+  now: number,
+): Promise<void> {
+  const upsert = db.prepare(
+    `INSERT INTO records (workspace_id, collection, id, data, owner, version, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, 1, ?, ?)
+     ON CONFLICT (workspace_id, collection, id) DO UPDATE SET
+       data = excluded.data, owner = excluded.owner, version = records.version + 1, updated_at = excluded.updated_at`,
+  );
+  await db.batch(
+    records.map((r) => upsert.bind(ws, collection, r.id, JSON.stringify(r.data), r.owner, now, now)),
+  );
+}

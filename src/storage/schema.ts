@@ -24,6 +24,8 @@ export const workspaces = sqliteTable('workspaces', {
    * cursors (opaque and tamper-evident). Set at creation; migration 0001 fills old rows.
    */
   cursorKey: text('cursor_key').notNull().default(''),
+  /** JSON PepSubjects (AuthZEN trusted-PEP subject attributes), or null. */
+  pepSubjects: text('pep_subjects'),
 });
 
 export const apiKeys = sqliteTable(

@@ -4,7 +4,12 @@
  */
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { type RouteMapEntry, RouteMapEntrySchema } from '../contract/admin';
+import {
+  type PepSubjects,
+  PepSubjectsSchema,
+  type RouteMapEntry,
+  RouteMapEntrySchema,
+} from '../contract/admin';
 import { randomHex } from '../lib/ids';
 import type { Db } from './db';
 import { workspaces } from './schema';
@@ -16,6 +21,7 @@ export type Workspace = {
   auditRetentionDays: number;
   redactKeys: string[];
   routeMap: RouteMapEntry[];
+  pepSubjects: PepSubjects | null;
   createdAt: number;
   /** Hex AES key sealing record-list cursors (never sent to clients). */
   cursorKey: string;
@@ -36,6 +42,9 @@ function fromRow(row: typeof workspaces.$inferSelect): Workspace {
     auditRetentionDays: row.auditRetentionDays,
     redactKeys: parseJsonArray(row.redactKeys, z.string()),
     routeMap: parseJsonArray(row.routeMap, RouteMapEntrySchema),
+    pepSubjects: row.pepSubjects
+      ? (PepSubjectsSchema.safeParse(JSON.parse(row.pepSubjects)).data ?? null)
+      : null,
     createdAt: row.createdAt,
     cursorKey: row.cursorKey,
   };
@@ -48,7 +57,7 @@ export async function getWorkspace(db: Db, id: string): Promise<Workspace | unde
 
 export function insertWorkspaceStatement(
   db: Db,
-  ws: Omit<Workspace, 'redactKeys' | 'routeMap' | 'cursorKey'>,
+  ws: Omit<Workspace, 'redactKeys' | 'routeMap' | 'cursorKey' | 'pepSubjects'>,
 ) {
   return db.insert(workspaces).values({
     id: ws.id,
@@ -63,7 +72,9 @@ export function insertWorkspaceStatement(
 export async function updateWorkspace(
   db: Db,
   id: string,
-  patch: Partial<Pick<Workspace, 'name' | 'timezone' | 'auditRetentionDays' | 'redactKeys' | 'routeMap'>>,
+  patch: Partial<
+    Pick<Workspace, 'name' | 'timezone' | 'auditRetentionDays' | 'redactKeys' | 'routeMap' | 'pepSubjects'>
+  >,
 ): Promise<Workspace | undefined> {
   const set: Partial<typeof workspaces.$inferInsert> = {};
   if (patch.name !== undefined) set.name = patch.name;
@@ -71,6 +82,8 @@ export async function updateWorkspace(
   if (patch.auditRetentionDays !== undefined) set.auditRetentionDays = patch.auditRetentionDays;
   if (patch.redactKeys !== undefined) set.redactKeys = JSON.stringify(patch.redactKeys);
   if (patch.routeMap !== undefined) set.routeMap = JSON.stringify(patch.routeMap);
+  if (patch.pepSubjects !== undefined)
+    set.pepSubjects = patch.pepSubjects === null ? null : JSON.stringify(patch.pepSubjects);
   if (Object.keys(set).length > 0) await db.update(workspaces).set(set).where(eq(workspaces.id, id));
   return getWorkspace(db, id);
 }

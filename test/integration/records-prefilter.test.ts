@@ -11,7 +11,7 @@ import { compilePolicy } from '../../src/policy/compile-policy';
 import { bindingKey, type CompiledPolicy, type CompiledPolicySet } from '../../src/policy/compiled';
 import { applicablePolicies, buildEngine, conditionHolds } from '../../src/policy/evaluate';
 import { buildPrefilter, type Prefilter } from '../../src/records/policy-to-sql';
-import { fromRow, policyView, type RecordRow } from '../../src/records/store';
+import { fromRow, policyView, type RecordRow } from '../../src/storage/records';
 import { createWorkspace } from '../helpers/api';
 
 vi.setConfig({ testTimeout: 120_000 });

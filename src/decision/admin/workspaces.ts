@@ -55,7 +55,7 @@ export async function createWorkspace(
   }
   forgetAbsence(ws.id);
   return {
-    workspace: { ...ws, redactKeys: [], routeMap: [] },
+    workspace: { ...ws, redactKeys: [], routeMap: [], pepSubjects: null },
     apiKey: { ...minted.record, key: minted.key },
   };
 }
@@ -66,6 +66,7 @@ export async function updateSettings(
   ws: string,
   patch: Partial<Pick<Workspace, 'name' | 'timezone' | 'auditRetentionDays' | 'redactKeys'>> & {
     routeMap?: RouteMapEntry[] | undefined;
+    pepSubjects?: Workspace['pepSubjects'] | undefined;
   },
 ): Promise<WorkspaceView> {
   const problems = (patch.routeMap ?? []).flatMap((r, i) => {

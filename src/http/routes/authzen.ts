@@ -1,13 +1,29 @@
 /**
- * OpenID AuthZEN Authorization API 1.0, evaluation endpoints, over the same decision
- * path as POST /authorize. The workspace comes from the X-Verdict-Workspace header or
- * the host's first label (acme.verdict.example.com). The subject is the bearer JWT's
- * `sub`; a request whose subject.id differs is denied. Mapping: action.name → action,
- * resource.type → resource, resource.properties and context → request_metadata
- * (plus resource_id), resource.properties → record.<field>.
+ * OpenID AuthZEN Authorization API 1.0: the evaluation endpoints and PDP metadata, over
+ * the same decision path as POST /authorize.
+ *
+ * Who the subject is — two modes, told apart by the Authorization header:
+ * - **End-user token** (`Authorization: Bearer <JWT>`): the subject is the token's `sub`;
+ *   an item whose subject.id differs is denied. Results carry a context (decision id and
+ *   reason), as they always have.
+ * - **Trusted PEP** (`Authorization: vk_…` or `Bearer vk_…`, a workspace API key with
+ *   scope `authzen:pep`): the subject is the body's subject.id, its attributes come from
+ *   the workspace's subject source (PepSubjects: a records collection by id and/or
+ *   subject.properties, through claim mappings). With `X-Verdict-Subject-Token: <JWT>`
+ *   too, the token's subject wins and a mismatch denies. Results are exactly the spec's
+ *   `{ "decision": … }`, with a context only for an item that could not be evaluated, or
+ *   when `options.explain` asks for one. The audit event names the key.
+ *
+ * Where: `/access/v1/…` (workspace from X-Verdict-Workspace, the host's first label, or
+ * the PEP key's own workspace) and `/v1/workspaces/{ws}/access/v1/…`, so a PEP can be
+ * configured with the base URL `…/v1/workspaces/{ws}` alone.
+ *
+ * Mapping: action.name → action, resource.type → resource, resource.properties and
+ * context → request_metadata (plus resource_id), resource.properties → record.<field>.
  */
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { recordAudit } from '../../audit/outbox';
 import {
   type Evaluation as AuthZenEvaluation,
   type Decision,
@@ -16,14 +32,17 @@ import {
   EvaluationSchema,
   EvaluationsResultSchema,
   EvaluationsSchema,
+  PdpMetadataSchema,
   WORKSPACE_ID,
 } from '../../contract';
-import { authorize } from '../../decision/authorize';
+import { authorize, type PepSubject } from '../../decision/authorize';
 import { requireIdentity, settle } from '../../decision/enforce';
-import { badRequest } from '../../lib/errors';
+import { badRequest, forbidden, notFound, unauthorized } from '../../lib/errors';
 import { REQUEST_BUDGET } from '../../policy/attributes';
+import { authenticateKey, hasScope } from '../../storage/api-keys';
+import { database } from '../../storage/db';
 import { bearerToken } from '../middleware/auth';
-import { errors, jsonBody, jsonOf, router } from '../openapi';
+import { errors, jsonBody, jsonOf, router, WorkspaceParam } from '../openapi';
 import type { AppEnv } from '../types';
 import { callerOf, decisionRequest } from './authorize';
 
@@ -38,19 +57,48 @@ function hostWorkspace(host: string): string | undefined {
   return labels.length >= 3 && WORKSPACE_ID.test(labels[0] ?? '') ? labels[0] : undefined;
 }
 
-/** The workspace: X-Verdict-Workspace or the host; both present and different is refused. */
-function workspaceOf(c: Context<AppEnv>): string {
+/** The workspace a root-path call names: X-Verdict-Workspace or the host; both and different is refused. */
+function namedWorkspace(c: Context<AppEnv>): string | undefined {
   const header = c.req.header('x-verdict-workspace');
   const fromHost = hostWorkspace(new URL(c.req.url).hostname);
   if (header !== undefined && fromHost !== undefined && header !== fromHost)
     throw badRequest('X-Verdict-Workspace and the host name different workspaces');
-  const ws = header ?? fromHost;
-  if (ws !== undefined) return ws;
-  throw badRequest('Name the workspace with the X-Verdict-Workspace header (or use <workspace>.<your host>)');
+  return header ?? fromHost;
+}
+
+/** Who is calling: a trusted PEP (its key) or an end user (their token). */
+type Caller =
+  | { kind: 'pep'; keyId: string; ws: string; token: string | undefined }
+  | { kind: 'user'; ws: string; token: string | undefined };
+
+const API_KEY = /^(?:Bearer[ ]+)?(vk_[A-Za-z0-9_-]{8,200})[ ]*$/i;
+
+async function callerOfRequest(c: Context<AppEnv>, pathWs: string | undefined): Promise<Caller> {
+  const named = pathWs ?? namedWorkspace(c);
+  const presented = API_KEY.exec(c.req.header('authorization') ?? '')?.[1];
+  if (presented === undefined) {
+    if (named === undefined)
+      throw badRequest(
+        'Name the workspace: POST /v1/workspaces/{ws}/access/v1/…, the X-Verdict-Workspace header, or <workspace>.<your host>',
+      );
+    return { kind: 'user', ws: named, token: bearerToken(c) };
+  }
+  const key = await authenticateKey(database(c.env.DB), presented);
+  if (!key) throw unauthorized('The API key is not valid or has been revoked');
+  // A key answers for its own workspace only: another one does not exist for it.
+  if (named !== undefined && named !== key.workspaceId) throw notFound('Workspace');
+  if (!hasScope(key, 'authzen:pep')) throw forbidden('This key lacks the "authzen:pep" scope');
+  return { kind: 'pep', keyId: key.id, ws: key.workspaceId, token: c.req.header('x-verdict-subject-token') };
+}
+
+/** Top-level entity fields beside type, id and properties, read as properties (earlier drafts). */
+function propertiesOf(entity: Item['resource']): Record<string, unknown> {
+  const { type: _t, id: _i, properties, ...extra } = entity;
+  return { ...extra, ...(properties ?? {}) };
 }
 
 function toCheck(item: Item) {
-  const props = item.resource.properties ?? {};
+  const props = propertiesOf(item.resource);
   return {
     resource: item.resource.type,
     action: item.action.name,
@@ -65,7 +113,7 @@ function toCheck(item: Item) {
   };
 }
 
-function resultOf(d: Decision): Result {
+function explained(d: Decision): Result {
   const first = d.reasons.find((r) => 'message' in r) as { message?: string } | undefined;
   const why = d.allowed
     ? `rule "${d.ruleId}" of policy "${d.policy}" v${d.policyVersion}`
@@ -73,41 +121,64 @@ function resultOf(d: Decision): Result {
   return { decision: d.allowed, context: { id: d.decisionId, reason_admin: { en: why } } };
 }
 
-const invalid = (reason: string): Result => ({
+const refused = (reason: string, code = 400): Result => ({
   decision: false,
-  context: { code: 400, reason_admin: { en: reason } },
+  context: { code, reason_admin: { en: reason } },
 });
 
 async function evaluate(
   c: Context<AppEnv>,
-  ws: string,
-  token: string | undefined,
+  who: Caller,
   items: (Item | string)[],
   semantic: string,
+  explain: boolean,
 ): Promise<Result[]> {
-  // Verify the token once; a refused token is the request's 401, as for /authorize.
   const first = items.find((i): i is Item => typeof i !== 'string');
-  const sub = (
-    await requireIdentity(
-      decisionRequest(c, ws, token),
-      first ? toCheck(first) : { resource: 'authzen', action: 'evaluate' },
-    )
-  ).sub;
+  // An end-user token is verified once; a refused one is the request's 401, as for /authorize.
+  const sub =
+    who.kind === 'user' || who.token !== undefined
+      ? (
+          await requireIdentity(
+            decisionRequest(c, who.ws, who.token),
+            first ? toCheck(first) : { resource: 'authzen', action: 'evaluate' },
+          )
+        ).sub
+      : undefined;
   const results: Result[] = [];
   // One work budget for the whole call, however many evaluations it holds.
   const budget = { left: REQUEST_BUDGET };
   for (const item of items) {
     let result: Result;
-    if (typeof item === 'string') result = invalid(item);
-    else if (item.subject.id !== sub)
+    if (typeof item === 'string') result = refused(item);
+    else if (sub !== undefined && item.subject.id !== sub)
       result = {
         decision: false,
         context: { reason_admin: { en: 'subject.id does not match the token subject' } },
       };
     else {
-      const outcome = await authorize(c.env, ws, token, [toCheck(item)], callerOf(c), Date.now(), budget);
-      settle({ env: c.env, ctx: c.executionCtx }, outcome);
-      result = resultOf(outcome.decisions[0] as Decision);
+      const pep: PepSubject | undefined =
+        who.kind === 'pep' && who.token === undefined
+          ? { id: item.subject.id, properties: propertiesOf(item.subject), keyId: who.keyId }
+          : undefined;
+      const outcome = await authorize(
+        c.env,
+        who.ws,
+        who.token,
+        [toCheck(item)],
+        callerOf(c),
+        Date.now(),
+        budget,
+        pep,
+      );
+      if (pep && !outcome.ok) {
+        // The subject source lacks a required attribute: this item is refused (and audited), not the call.
+        recordAudit(c.env, c.executionCtx, outcome.events);
+        result = refused(outcome.error.detail, 403);
+      } else {
+        settle({ env: c.env, ctx: c.executionCtx }, outcome);
+        const d = outcome.decisions[0] as Decision;
+        result = who.kind === 'user' || explain ? explained(d) : { decision: d.allowed };
+      }
     }
     results.push(result);
     if (semantic === 'deny_on_first_deny' && !result.decision) break;
@@ -116,9 +187,72 @@ async function evaluate(
   return results;
 }
 
-const authzenErrors = { 400: errors.badRequest, 401: errors.unauthorized, 503: errors.unavailable } as const;
+const authzenErrors = {
+  400: errors.badRequest,
+  401: errors.unauthorized,
+  403: errors.forbidden,
+  404: errors.notFound,
+  503: errors.unavailable,
+} as const;
+const security: Record<string, string[]>[] = [{ endUserJwt: [] }, { apiKey: [] }];
+
+async function single(c: Context<AppEnv>, pathWs: string | undefined, body: Item) {
+  const who = await callerOfRequest(c, pathWs);
+  const [result] = await evaluate(c, who, [body], 'execute_all', body.options?.explain === true);
+  return c.json(result as Result, 200, { 'cache-control': 'no-store' });
+}
+
+async function batch(
+  c: Context<AppEnv>,
+  pathWs: string | undefined,
+  body: z.infer<typeof EvaluationsSchema>,
+) {
+  const who = await callerOfRequest(c, pathWs);
+  const explain = body.options?.explain === true;
+  const defaults = {
+    subject: body.subject,
+    action: body.action,
+    resource: body.resource,
+    context: body.context,
+  };
+  if (!body.evaluations || body.evaluations.length === 0) {
+    // No evaluations array: a single evaluation, answered in the single shape.
+    const one = EvaluationSchema.safeParse(defaults);
+    if (!one.success)
+      throw badRequest(
+        'subject, action and resource are required',
+        one.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      );
+    const [result] = await evaluate(c, who, [one.data], 'execute_all', explain);
+    return c.json(result as Result, 200, { 'cache-control': 'no-store' });
+  }
+  const items = body.evaluations.map((e) => {
+    const merged = EvaluationSchema.safeParse({
+      subject: e.subject ?? defaults.subject,
+      action: e.action ?? defaults.action,
+      resource: e.resource ?? defaults.resource,
+      context: e.context ?? defaults.context,
+    });
+    return merged.success
+      ? merged.data
+      : `invalid evaluation: ${merged.error.issues.map((i) => i.path.join('.')).join(', ')} missing or wrong`;
+  });
+  const results = await evaluate(c, who, items, body.options?.evaluations_semantic ?? 'execute_all', explain);
+  return c.json({ evaluations: results }, 200, { 'cache-control': 'no-store' });
+}
 
 export const authzenRoutes = router();
+
+const evaluationResponses = { 200: jsonOf(EvaluationResultSchema, 'The decision'), ...authzenErrors };
+const evaluationsResponses = {
+  200: jsonOf(
+    EvaluationsResultSchema,
+    'One result per evaluation (or a single decision when no evaluations are given)',
+  ),
+  ...authzenErrors,
+};
+const BATCH =
+  'AuthZEN Access Evaluations (batch): top-level defaults, per-item overrides, evaluations_semantic';
 
 authzenRoutes.openapi(
   createRoute({
@@ -126,15 +260,26 @@ authzenRoutes.openapi(
     path: '/access/v1/evaluation',
     operationId: 'authzenEvaluation',
     tags: ['AuthZEN'],
-    summary: 'AuthZEN Access Evaluation',
-    security: [{ endUserJwt: [] }],
+    summary: 'AuthZEN Access Evaluation (end-user JWT, or a PEP key with scope authzen:pep)',
+    security,
     request: { body: jsonBody(EvaluationSchema) },
-    responses: { 200: jsonOf(EvaluationResultSchema, 'The decision'), ...authzenErrors },
+    responses: evaluationResponses,
   }),
-  async (c) => {
-    const [result] = await evaluate(c, workspaceOf(c), bearerToken(c), [c.req.valid('json')], 'execute_all');
-    return c.json(result as Result, 200, { 'cache-control': 'no-store' });
-  },
+  async (c) => single(c, undefined, c.req.valid('json')),
+);
+
+authzenRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/workspaces/{ws}/access/v1/evaluation',
+    operationId: 'authzenWorkspaceEvaluation',
+    tags: ['AuthZEN'],
+    summary: 'AuthZEN Access Evaluation at the workspace’s base URL',
+    security,
+    request: { params: WorkspaceParam, body: jsonBody(EvaluationSchema) },
+    responses: evaluationResponses,
+  }),
+  async (c) => single(c, c.req.valid('param').ws, c.req.valid('json')),
 );
 
 authzenRoutes.openapi(
@@ -143,56 +288,71 @@ authzenRoutes.openapi(
     path: '/access/v1/evaluations',
     operationId: 'authzenEvaluations',
     tags: ['AuthZEN'],
-    summary:
-      'AuthZEN Access Evaluations (batch): top-level defaults, per-item overrides, evaluations_semantic',
-    security: [{ endUserJwt: [] }],
+    summary: BATCH,
+    security,
     request: { body: jsonBody(EvaluationsSchema) },
-    responses: {
-      200: jsonOf(
-        EvaluationsResultSchema,
-        'One result per evaluation (or a single decision when no evaluations are given)',
-      ),
-      ...authzenErrors,
-    },
+    responses: evaluationsResponses,
   }),
-  async (c) => {
-    const body = c.req.valid('json');
-    const ws = workspaceOf(c);
-    const defaults = {
-      subject: body.subject,
-      action: body.action,
-      resource: body.resource,
-      context: body.context,
-    };
-    if (!body.evaluations || body.evaluations.length === 0) {
-      // No evaluations array: a single evaluation, answered in the single shape.
-      const single = EvaluationSchema.safeParse(defaults);
-      if (!single.success)
-        throw badRequest(
-          'subject, action and resource are required',
-          single.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-        );
-      const [result] = await evaluate(c, ws, bearerToken(c), [single.data], 'execute_all');
-      return c.json(result as Result, 200, { 'cache-control': 'no-store' });
-    }
-    const items = body.evaluations.map((e) => {
-      const merged = EvaluationSchema.safeParse({
-        subject: e.subject ?? defaults.subject,
-        action: e.action ?? defaults.action,
-        resource: e.resource ?? defaults.resource,
-        context: e.context ?? defaults.context,
-      });
-      return merged.success
-        ? merged.data
-        : `invalid evaluation: ${merged.error.issues.map((i) => i.path.join('.')).join(', ')} missing or wrong`;
-    });
-    const results = await evaluate(
-      c,
-      ws,
-      bearerToken(c),
-      items,
-      body.options?.evaluations_semantic ?? 'execute_all',
-    );
-    return c.json({ evaluations: results }, 200, { 'cache-control': 'no-store' });
-  },
+  async (c) => batch(c, undefined, c.req.valid('json')),
 );
+
+authzenRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/workspaces/{ws}/access/v1/evaluations',
+    operationId: 'authzenWorkspaceEvaluations',
+    tags: ['AuthZEN'],
+    summary: `${BATCH}, at the workspace’s base URL`,
+    security,
+    request: { params: WorkspaceParam, body: jsonBody(EvaluationsSchema) },
+    responses: evaluationsResponses,
+  }),
+  async (c) => batch(c, c.req.valid('param').ws, c.req.valid('json')),
+);
+
+/** PDP metadata for a base URL (the PDP identifier). */
+const metadata = (base: string) => ({
+  policy_decision_point: base,
+  access_evaluation_endpoint: `${base}/access/v1/evaluation`,
+  access_evaluations_endpoint: `${base}/access/v1/evaluations`,
+});
+
+const metadataResponse = { 200: jsonOf(PdpMetadataSchema, 'The PDP metadata'), 400: errors.badRequest };
+
+authzenRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/.well-known/authzen-configuration',
+    operationId: 'authzenMetadata',
+    tags: ['AuthZEN'],
+    summary: 'PDP metadata for this host (the workspace then comes from the header, the host or the PEP key)',
+    responses: metadataResponse,
+  }),
+  (c) => c.json(metadata(new URL(c.req.url).origin), 200),
+);
+
+// RFC 8615: the well-known segment goes between the host and the PDP identifier's path.
+for (const path of [
+  '/.well-known/authzen-configuration/v1/workspaces/{ws}',
+  '/v1/workspaces/{ws}/.well-known/authzen-configuration',
+]) {
+  authzenRoutes.openapi(
+    createRoute({
+      method: 'get',
+      path,
+      operationId: path.startsWith('/.well-known')
+        ? 'authzenWorkspaceMetadata'
+        : 'authzenWorkspaceMetadataUnderBase',
+      tags: ['AuthZEN'],
+      summary:
+        'PDP metadata of a workspace’s base URL (the same for any well-formed workspace id: it reveals nothing)',
+      request: { params: WorkspaceParam },
+      responses: metadataResponse,
+    }),
+    (c) => {
+      const ws = c.req.valid('param').ws;
+      if (!WORKSPACE_ID.test(ws)) throw badRequest('The workspace id is not valid');
+      return c.json(metadata(`${new URL(c.req.url).origin}/v1/workspaces/${ws}`), 200);
+    },
+  );
+}

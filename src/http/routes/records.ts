@@ -8,6 +8,7 @@ import type { Context } from 'hono';
 import {
   COLLECTION,
   CreateRecordSchema,
+  ImportRecordsSchema,
   MAX_CURSOR_LENGTH,
   PatchRecordSchema,
   RECORD_ID,
@@ -18,9 +19,17 @@ import {
   WhereSchema,
 } from '../../contract';
 import { badRequest } from '../../lib/errors';
-import { createRecord, pageOfRecords, patchRecord, readRecord, removeRecord } from '../../records/access';
+import {
+  createRecord,
+  importRecords,
+  pageOfRecords,
+  patchRecord,
+  readRecord,
+  removeRecord,
+} from '../../records/access';
 import { parseSort, whereFromQuery, whereSql } from '../../records/query';
-import { dataOf, errors, jsonBody, jsonOf, router, WorkspaceParam } from '../openapi';
+import { requireKey } from '../middleware/auth';
+import { adminErrors, dataOf, errors, jsonBody, jsonOf, router, WorkspaceParam } from '../openapi';
 import type { AppEnv } from '../types';
 import { decisionRequest } from './authorize';
 
@@ -207,5 +216,27 @@ recordRoutes.openapi(
     const { ws, collection, id } = c.req.valid('param');
     await removeRecord(decisionRequest(c, ws), collection, id, version(c));
     return c.body(null, 204);
+  },
+);
+
+recordRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/workspaces/{ws}/records/{collection}/import',
+    operationId: 'importRecords',
+    tags: ['Records'],
+    summary: 'Insert or replace records by id with an API key (records:write): no end-user token, no policy',
+    description:
+      'For data the application owns rather than its users, such as the subject directory that trusted-PEP AuthZEN calls read (workspace setting pepSubjects). A replaced record’s version goes up by one; owner defaults to the record id.',
+    middleware: [requireKey('records:write')] as const,
+    request: { params: CollectionParam, body: jsonBody(ImportRecordsSchema) },
+    responses: {
+      200: dataOf(z.object({ imported: z.number().int() }), 'How many records were written'),
+      ...adminErrors,
+    },
+  }),
+  async (c) => {
+    const { ws, collection } = c.req.valid('param');
+    return c.json({ data: await importRecords(c.env.DB, ws, collection, c.req.valid('json')) }, 200);
   },
 );

@@ -1,0 +1,1 @@
+ALTER TABLE `workspaces` ADD `pep_subjects` text;
