@@ -263,7 +263,7 @@ describe('trusted-PEP mode: keys, tokens and audit', () => {
     );
     const keyId = keys.data.find((k) => k.name === 'interop PEP')?.id;
     let row: { provider: string; input: string } | null = null;
-    for (let i = 0; i < 60 && !row; i++) {
+    for (let i = 0; i < 80 && !row; i++) {
       row = await env.DB.prepare('SELECT provider, input FROM audit_events WHERE decision_id = ?')
         .bind(body.context.id)
         .first<{ provider: string; input: string }>();
@@ -274,5 +274,5 @@ describe('trusted-PEP mode: keys, tokens and audit', () => {
       pep: { keyId },
       attributes: { sub: 'morty@the-citadel.com', ext_roles: ['editor'], ext_email: 'morty@the-citadel.com' },
     });
-  });
+  }, 20_000);
 });
