@@ -1,8 +1,14 @@
 /**
- * Worker entry: HTTP, the audit and impact queue consumers, the retention cron, and the RPC
+ * Worker entry: HTTP, the audit and impact queue consumers, the archive sweep and retention cron, and the RPC
  * entrypoint for service bindings. Wiring only.
  */
-import { AUDIT_DLQ, applyRetention, consumeAudit, consumeDeadLetters } from './audit/consumer';
+import {
+  AUDIT_DLQ,
+  applyRetention,
+  consumeAudit,
+  consumeDeadLetters,
+  sweepUnarchived,
+} from './audit/consumer';
 import { consumeImpact, IMPACT_QUEUE } from './decision/impact-run';
 import { createApp } from './http/app';
 import { hotAuthorize, hotRouteWorkspace } from './http/hot-authorize';
@@ -21,9 +27,14 @@ export default {
   async queue(batch, env, _ctx) {
     if (batch.queue === AUDIT_DLQ) await consumeDeadLetters(batch, env.DB);
     else if (batch.queue === IMPACT_QUEUE) await consumeImpact(batch, env);
-    else await consumeAudit(batch, env.DB);
+    else await consumeAudit(batch, env.DB, env.ARCHIVE);
   },
   async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(applyRetention(env.DB, Date.now()));
+    // Archive what is not archived yet, then apply the hot window and the archive's retention.
+    ctx.waitUntil(
+      sweepUnarchived(env.DB, env.ARCHIVE, Date.now()).then(() =>
+        applyRetention(env.DB, Date.now(), { archive: env.ARCHIVE }),
+      ),
+    );
   },
 } satisfies ExportedHandler<Env>;

@@ -15,7 +15,9 @@
  * the dead-letter queue, whose consumer parks its events in D1 for replay.
  */
 import { randomId } from '../lib/ids';
+import { archiveEvents, expireArchive } from './archive';
 import type { AuditEvent } from './event';
+import { eventsById } from './queries';
 import { insertEvents } from './store';
 
 export const AUDIT_DLQ = 'verdict-audit-dlq';
@@ -86,9 +88,15 @@ async function park(db: D1Database, bodies: readonly unknown[], now: number): Pr
 }
 
 /** Writes one message's events alone; parks those that fail while others succeed. */
-async function writeAlone(db: D1Database, msg: Message<unknown>, events: AuditEvent[], now: number) {
+async function writeAlone(
+  db: D1Database,
+  msg: Message<unknown>,
+  events: AuditEvent[],
+  now: number,
+  isArchived: boolean,
+) {
   try {
-    await insertEvents(db, events);
+    await insertEvents(db, events, isArchived);
     msg.ack();
     return;
   } catch {
@@ -97,7 +105,7 @@ async function writeAlone(db: D1Database, msg: Message<unknown>, events: AuditEv
   const failed: AuditEvent[] = [];
   for (const e of events) {
     try {
-      await insertEvents(db, [e]);
+      await insertEvents(db, [e], isArchived);
     } catch {
       failed.push(e);
     }
@@ -116,14 +124,51 @@ async function writeAlone(db: D1Database, msg: Message<unknown>, events: AuditEv
   }
 }
 
-export async function consumeAudit(batch: MessageBatch<unknown>, db: D1Database): Promise<void> {
+/**
+ * Archives each message's events (one object per message and partition, named by the
+ * message id: a redelivery overwrites them), then writes D1 marked archived. A message
+ * whose archive write fails is retried whole and nothing of it reaches D1 this time.
+ */
+async function archived(
+  archive: R2Bucket | undefined,
+  unpacked: { msg: Message<unknown>; events: AuditEvent[]; bad: unknown[] }[],
+) {
+  if (!archive) return unpacked;
+  const results = await Promise.allSettled(
+    unpacked.map((u) =>
+      u.events.length === 0
+        ? Promise.resolve()
+        : archiveEvents(
+            archive,
+            u.msg.id,
+            u.events.map((e) => ({ workspaceId: e.workspaceId, time: e.time, json: JSON.stringify(e) })),
+          ),
+    ),
+  );
+  return unpacked.filter((u, i) => {
+    if (results[i]?.status === 'fulfilled') return true;
+    u.msg.retry({ delaySeconds: retryDelaySeconds(u.msg.attempts) });
+    return false;
+  });
+}
+
+export async function consumeAudit(
+  batch: MessageBatch<unknown>,
+  db: D1Database,
+  archive?: R2Bucket,
+): Promise<void> {
   const now = Date.now();
-  const unpacked = batch.messages.map((msg) => ({ msg, ...unpack(msg.body) }));
+  const unpacked = await archived(
+    archive,
+    batch.messages.map((msg) => ({ msg, ...unpack(msg.body) })),
+  );
+  const isArchived = archive !== undefined;
   const bad = unpacked.flatMap((u) => u.bad);
   try {
     await insertEvents(
       db,
       unpacked.flatMap((u) => u.events),
+      isArchived,
     );
     await park(db, bad, now);
     for (const u of unpacked) u.msg.ack();
@@ -141,7 +186,7 @@ export async function consumeAudit(batch: MessageBatch<unknown>, db: D1Database)
       }
     }
     if (u.events.length === 0) u.msg.ack();
-    else await writeAlone(db, u.msg, u.events, now);
+    else await writeAlone(db, u.msg, u.events, now, isArchived);
   }
 }
 
@@ -156,29 +201,99 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, db: D1Dat
   batch.ackAll();
 }
 
-/** Retention: deletes events older than each workspace's retention, in bounded chunks. */
+/** The D1 rows an hourly run may delete at most, whatever is due (bounded work per cron). */
+export const RETENTION_ROW_CAP_DEFAULT = 8_000_000;
+
+/**
+ * Retention, hourly. For each workspace:
+ * - D1 keeps its hot window (auditRetentionDays): older rows are deleted only when marked
+ *   archived — how "the archive holds it" is checked: the mark is set in the insert that
+ *   follows a successful archive write, never otherwise (archive.ts);
+ * - the archive keeps archiveRetentionDays (older date partitions are deleted).
+ * Then, over all workspaces, D1 holds at most `maxRows` rows: beyond it, the oldest
+ * archived rows go first. Without an archive binding, the hot window deletes everything
+ * older (there is nothing to protect).
+ */
 export async function applyRetention(
   db: D1Database,
   now: number,
-  chunk = 1000,
-  maxChunks = 50,
+  opts: { archive?: R2Bucket | undefined; chunk?: number; maxChunks?: number; maxRows?: number } = {},
 ): Promise<number> {
+  const { archive, chunk = 1000, maxChunks = 50, maxRows = RETENTION_ROW_CAP_DEFAULT } = opts;
+  const onlyArchived = archive ? 'AND archived = 1' : '';
   const workspaces = await db
-    .prepare('SELECT id, audit_retention_days AS days FROM workspaces')
-    .all<{ id: string; days: number }>();
+    .prepare('SELECT id, audit_retention_days AS days, archive_retention_days AS archiveDays FROM workspaces')
+    .all<{ id: string; days: number; archiveDays: number }>();
   let deleted = 0;
-  for (const ws of workspaces.results) {
-    const cutoff = now - ws.days * 86_400_000;
+  const deleteChunks = async (sql: string, ...params: unknown[]) => {
     for (let i = 0; i < maxChunks; i++) {
       const res = await db
-        .prepare(
-          'DELETE FROM audit_events WHERE decision_id IN (SELECT decision_id FROM audit_events WHERE workspace_id = ? AND time < ? LIMIT ?)',
-        )
-        .bind(ws.id, cutoff, chunk)
+        .prepare(sql)
+        .bind(...params, chunk)
         .run();
       deleted += res.meta.changes;
       if (res.meta.changes < chunk) break;
     }
+  };
+  for (const ws of workspaces.results) {
+    await deleteChunks(
+      `DELETE FROM audit_events WHERE decision_id IN (SELECT decision_id FROM audit_events WHERE workspace_id = ? AND time < ? ${onlyArchived} LIMIT ?)`,
+      ws.id,
+      now - ws.days * 86_400_000,
+    );
+    if (archive) await expireArchive(archive, ws.id, now - ws.archiveDays * 86_400_000);
+  }
+  // The global cap: the oldest archived rows beyond it, across workspaces.
+  const total = (await db.prepare('SELECT COUNT(*) AS n FROM audit_events').first<{ n: number }>())?.n ?? 0;
+  if (total > maxRows) {
+    const over = Math.min(total - maxRows, chunk * maxChunks);
+    const res = await db
+      .prepare(
+        `DELETE FROM audit_events WHERE decision_id IN (SELECT decision_id FROM audit_events WHERE 1 ${onlyArchived} ORDER BY time LIMIT ?)`,
+      )
+      .bind(over)
+      .run();
+    deleted += res.meta.changes;
   }
   return deleted;
+}
+
+/**
+ * The sweep, hourly: rows stored without their archive object (a direct write while the
+ * archive refused, rows from before the archive existed) are archived and marked, in
+ * bounded chunks, oldest first. Returns the rows archived.
+ */
+export async function sweepUnarchived(
+  db: D1Database,
+  archive: R2Bucket,
+  now: number,
+  chunk = 1000,
+  maxChunks = 20,
+): Promise<number> {
+  let swept = 0;
+  for (let i = 0; i < maxChunks; i++) {
+    // Rows younger than a minute may still be on their way to being archived.
+    const rows = await db
+      .prepare(
+        'SELECT decision_id, workspace_id, time FROM audit_events WHERE archived = 0 AND time < ? ORDER BY time LIMIT ?',
+      )
+      .bind(now - 60_000, chunk)
+      .all<{ decision_id: string; workspace_id: string; time: number }>();
+    if (rows.results.length === 0) break;
+    const ids = rows.results.map((r) => r.decision_id);
+    const events = await eventsById(db, ids);
+    const first = ids[0] as string;
+    await archiveEvents(
+      archive,
+      `sweep-${first}-${ids.length}`,
+      events.map((e) => ({ workspaceId: e.workspaceId, time: e.time, json: JSON.stringify(e) })),
+    );
+    await db
+      .prepare('UPDATE audit_events SET archived = 1 WHERE decision_id IN (SELECT value FROM json_each(?))')
+      .bind(JSON.stringify(ids))
+      .run();
+    swept += ids.length;
+    if (ids.length < chunk) break;
+  }
+  return swept;
 }

@@ -8,9 +8,10 @@
  * insert, so nothing is lost. Counters are per isolate and visible in
  * GET /v1/workspaces/:ws/audit/stats.
  */
+import { archivedFrom, archiveEvents } from './archive';
 import { insertEvents } from './store';
 
-export type AuditDeps = { AUDIT_QUEUE: Queue; DB: D1Database };
+export type AuditDeps = { AUDIT_QUEUE: Queue; DB: D1Database; ARCHIVE?: R2Bucket };
 
 export const producerCounters = {
   /** Events handed to the queue. */
@@ -93,7 +94,7 @@ export async function deliver(deps: AuditDeps, events: readonly string[]): Promi
       }
     }
     try {
-      await insertEvents(deps.DB, events);
+      await directWrite(deps, events);
       producerCounters.directWrites += events.length;
       return;
     } catch (err) {
@@ -112,4 +113,23 @@ export async function deliver(deps: AuditDeps, events: readonly string[]): Promi
       await sleep(Math.min(2000, 100 * 2 ** round));
     }
   }
+}
+
+/**
+ * A direct write when the queue refuses: the archive first, then D1 marked archived. If
+ * the archive refuses too, the rows go in unmarked (nothing is lost, and retention keeps
+ * them until the sweep archives them).
+ */
+async function directWrite(deps: AuditDeps, events: readonly string[]): Promise<void> {
+  let archived = false;
+  if (deps.ARCHIVE) {
+    try {
+      const first = (JSON.parse(events[0] as string) as { decisionId: string }).decisionId;
+      await archiveEvents(deps.ARCHIVE, `direct-${first}-${events.length}`, events.map(archivedFrom));
+      archived = true;
+    } catch {
+      // Unarchived rows are swept later.
+    }
+  }
+  await insertEvents(deps.DB, events, archived);
 }

@@ -5,6 +5,7 @@
  * the audit_ws_* indexes.
  */
 import type { AuditStats } from '../contract';
+import { ARCHIVE_HOUR_MS, archivedDates, archivedHour, archivedHours } from './archive';
 import type { AuditEvent } from './event';
 
 export type AuditFilter = {
@@ -123,6 +124,15 @@ export async function queryAudit(
   return { events, nextCursor: rows.results.length > limit && last ? encodeCursor(last) : null };
 }
 
+/** The stored events of these decision ids (any order). */
+export async function eventsById(db: D1Database, ids: readonly string[]): Promise<AuditEvent[]> {
+  const rows = await db
+    .prepare('SELECT * FROM audit_events WHERE decision_id IN (SELECT value FROM json_each(?))')
+    .bind(JSON.stringify(ids))
+    .all<Row>();
+  return rows.results.map(fromRow);
+}
+
 /** One decision's event, or undefined (not written yet: the trail lags by the queue's batch). */
 export async function getAuditEvent(
   db: D1Database,
@@ -203,33 +213,147 @@ function csvCell(v: unknown): string {
 }
 
 /** Streams every matching event, newest first, as NDJSON or CSV, a page at a time. */
+/** Does `e` pass the filter's equality and time clauses (for events read from the archive)? */
+function matches(e: AuditEvent, f: AuditFilter): boolean {
+  return (
+    (f.subject === undefined || e.subject === f.subject) &&
+    (f.resource === undefined || e.resource === f.resource) &&
+    (f.action === undefined || e.action === f.action) &&
+    (f.decision === undefined || e.decision === f.decision) &&
+    (f.from === undefined || e.time >= f.from) &&
+    (f.to === undefined || e.time < f.to)
+  );
+}
+
+/** Where a read of the trail resumes: in D1's hot window (after a cursor), or at an archived hour. */
+export type ReadPosition =
+  | { phase: 'hot'; cursor?: { time: number; decisionId: string } }
+  | { phase: 'archive'; hour: number };
+
+/**
+ * Every matching event of a workspace, newest first, in pages, each with the position
+ * the next page starts at (so a background job can stop and resume): D1 for the hot window
+ * (time ≥ hotStart), then the archive hour by hour below it, each archived hour merged with
+ * the D1 rows of that hour the archive does not hold yet (archived = 0), each decision
+ * once. Without an archive, D1 alone. An archived hour is read whole into memory.
+ */
+export async function* eventsNewestFirst(
+  db: D1Database,
+  ws: string,
+  filter: AuditFilter,
+  archive?: { bucket: R2Bucket; hotStart: number },
+  start: ReadPosition = { phase: 'hot' },
+  pageSize = 500,
+): AsyncGenerator<{ events: AuditEvent[]; next: ReadPosition | null }> {
+  const hot: AuditFilter = archive
+    ? { ...filter, from: Math.max(filter.from ?? 0, archive.hotStart) }
+    : filter;
+  if (start.phase === 'hot' && (hot.to === undefined || hot.from === undefined || hot.from < hot.to)) {
+    let cursor = start.cursor;
+    for (;;) {
+      const page = await queryAudit(db, ws, hot, pageSize, cursor);
+      const last = page.events.at(-1);
+      cursor = page.nextCursor && last ? { time: last.time, decisionId: last.decisionId } : undefined;
+      if (cursor) yield { events: page.events, next: { phase: 'hot', cursor } };
+      else {
+        if (page.events.length > 0 || !archive)
+          yield { events: page.events, next: archive ? { phase: 'archive', hour: Number.NaN } : null };
+        break;
+      }
+    }
+  }
+  if (!archive) return;
+  const upper = Math.min(filter.to ?? Number.POSITIVE_INFINITY, archive.hotStart);
+  const lower = filter.from ?? 0;
+  // The hours worth visiting, newest first: those with archive objects (one list per date
+  // in range) and those with rows the archive does not hold yet. Empty hours cost nothing.
+  const hours = new Set<number>();
+  for (const date of await archivedDates(archive.bucket, ws)) {
+    const day = Date.parse(`${date}T00:00:00Z`);
+    if (day + 86_400_000 <= lower || day >= upper) continue;
+    for (const h of await archivedHours(archive.bucket, ws, date)) hours.add(h);
+  }
+  const unarchivedHours = new Set(
+    (
+      await db
+        .prepare(
+          'SELECT DISTINCT (time / 3600000) * 3600000 AS h FROM audit_events WHERE workspace_id = ? AND archived = 0 AND time >= ? AND time < ?',
+        )
+        .bind(ws, lower, Number.isFinite(upper) ? upper : Number.MAX_SAFE_INTEGER)
+        .all<{ h: number }>()
+    ).results.map((r) => r.h),
+  );
+  for (const h of unarchivedHours) hours.add(h);
+  const resumeAt =
+    start.phase === 'archive' && Number.isFinite(start.hour) ? start.hour : Number.POSITIVE_INFINITY;
+  const visit = [...hours]
+    .filter((h) => h + ARCHIVE_HOUR_MS > lower && h < upper && h <= resumeAt)
+    .sort((a, b) => b - a);
+  if (visit.length === 0) yield { events: [], next: null };
+  for (const [i, h] of visit.entries()) {
+    const byId = new Map((await archivedHour(archive.bucket, ws, h)).map((e) => [e.decisionId, e]));
+    if (unarchivedHours.has(h)) {
+      const rows = await db
+        .prepare(
+          'SELECT * FROM audit_events WHERE workspace_id = ? AND archived = 0 AND time >= ? AND time < ?',
+        )
+        .bind(ws, h, h + ARCHIVE_HOUR_MS)
+        .all<Row>();
+      for (const r of rows.results) byId.set(r.decision_id, fromRow(r));
+    }
+    const events = [...byId.values()]
+      .filter((e) => e.time < upper && matches(e, filter))
+      .sort((a, b) => (a.time !== b.time ? b.time - a.time : a.decisionId < b.decisionId ? 1 : -1));
+    const after = visit[i + 1];
+    yield { events, next: after === undefined ? null : { phase: 'archive', hour: after } };
+  }
+}
+
+/** Events the archive holds for a workspace dated in [from, to), from the objects' metadata (no reads). */
+export async function archivedCount(bucket: R2Bucket, ws: string, from: number, to: number): Promise<number> {
+  let n = 0;
+  for (const date of await archivedDates(bucket, ws)) {
+    const day = Date.parse(`${date}T00:00:00Z`);
+    if (day + 86_400_000 <= from || day >= to) continue;
+    let cursor: string | undefined;
+    do {
+      // `include` is an R2 list option the bundled types do not declare.
+      const page = await bucket.list({
+        prefix: `audit/ws=${ws}/date=${date}/`,
+        include: ['customMetadata'],
+        ...(cursor ? { cursor } : {}),
+      } as R2ListOptions);
+      for (const o of page.objects) n += Number(o.customMetadata?.events ?? 0);
+      cursor = page.truncated ? page.cursor : undefined;
+    } while (cursor);
+  }
+  return n;
+}
+
 export function exportAudit(
   db: D1Database,
   ws: string,
   filter: AuditFilter,
   format: 'ndjson' | 'csv',
+  archive?: { bucket: R2Bucket; hotStart: number },
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  let cursor: { time: number; decisionId: string } | undefined;
+  const pages = eventsNewestFirst(db, ws, filter, archive);
   let started = false;
-  let done = false;
   return new ReadableStream({
     async pull(controller) {
-      if (done) return controller.close();
       let out = '';
       if (!started && format === 'csv') out += `${CSV_COLUMNS.join(',')}\n`;
       started = true;
-      const page = await queryAudit(db, ws, filter, 500, cursor);
-      for (const e of page.events) {
+      const next = await pages.next();
+      for (const e of next.done ? [] : next.value.events) {
         out +=
           format === 'ndjson'
             ? `${JSON.stringify(e)}\n`
             : `${CSV_COLUMNS.map((c) => csvCell(c === 'time' ? new Date(e.time).toISOString() : e[c])).join(',')}\n`;
       }
       if (out) controller.enqueue(encoder.encode(out));
-      const last = page.events.at(-1);
-      if (!page.nextCursor || !last) done = true;
-      else cursor = { time: last.time, decisionId: last.decisionId };
+      if (next.done) controller.close();
     },
   });
 }

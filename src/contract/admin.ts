@@ -69,7 +69,8 @@ export const WorkspaceSchema = z
     id: z.string(),
     name: z.string(),
     timezone: z.string(),
-    auditRetentionDays: z.number().int(),
+    auditRetentionDays: z.number().int().describe('Days of audit events in D1 (the hot window)'),
+    archiveRetentionDays: z.number().int().describe('Days of audit events in the R2 archive'),
     redactKeys: z.array(z.string()),
     routeMap: z.array(RouteMapEntrySchema),
     pepSubjects: PepSubjectsSchema.nullable(),
@@ -91,7 +92,20 @@ export const UpdateWorkspaceSchema = z
   .object({
     name: z.string().min(1).max(200).optional(),
     timezone: TimezoneSchema.optional(),
-    auditRetentionDays: z.number().int().min(1).max(3650).optional(),
+    auditRetentionDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .optional()
+      .describe('Days of audit events in D1 (the hot window); older ones stay in the archive'),
+    archiveRetentionDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .optional()
+      .describe('Days of audit events in the archive'),
     redactKeys: z.array(z.string().min(1).max(128)).max(100).optional(),
     routeMap: z.array(RouteMapEntrySchema).max(500).optional(),
     pepSubjects: PepSubjectsSchema.nullable()

@@ -79,7 +79,15 @@ export const AuditQuerySchema = AuditFiltersSchema.extend({
 });
 
 export const AuditPageSchema = z
-  .object({ data: z.array(AuditEventSchema), nextCursor: z.string().nullable() })
+  .object({
+    data: z.array(AuditEventSchema),
+    nextCursor: z.string().nullable(),
+    /** D1 holds the hot window; older events are in the archive (GET …/audit/export reads both). */
+    hotWindowStart: z.number().int().describe('Epoch ms: D1 (this query) holds events from here on'),
+    pastHotWindow: z
+      .boolean()
+      .describe('The range starts before the hot window: older events are only in the export (archive)'),
+  })
   .meta({ id: 'AuditPage' });
 
 /** GET …/audit/stats: decisions per hour, and who and what is denied most, over a range. */

@@ -9,7 +9,7 @@
  * during the job does not change its answer, and chunks of any size add up to the
  * inline answer.
  */
-import { type AuditFilter, queryAudit } from '../audit/queries';
+import { type AuditFilter, archivedCount, eventsNewestFirst, type ReadPosition } from '../audit/queries';
 import type { FieldError, ImpactJob, ImpactRequest, ImpactResult, Permission } from '../contract';
 import { badRequest, notFound, unavailable, VerdictError } from '../lib/errors';
 import { randomId } from '../lib/ids';
@@ -19,6 +19,7 @@ import { buildEngine, type Engine } from '../policy/evaluate';
 import { database } from '../storage/db';
 import { getPolicyVersion } from '../storage/policies';
 import { listProviders } from '../storage/providers';
+import { getWorkspace } from '../storage/workspaces';
 import { invalidPolicy } from './admin/policies';
 import { finishTally, type ImpactTally, newTally, replayInto } from './impact';
 import { checkPolicy, policySet } from './policy-check';
@@ -26,6 +27,8 @@ import { loadSnapshot, type SnapshotDeps } from './snapshot';
 
 export type ImpactEnv = SnapshotDeps & {
   IMPACT_QUEUE: Queue;
+  /** The audit archive: windows older than the hot window are replayed from it. */
+  ARCHIVE?: R2Bucket;
   /** Stored decisions answered inline at most (default 5,000); more runs as a job. */
   IMPACT_INLINE_MAX?: string;
   /** Stored decisions replayed per job chunk (default 2,000). */
@@ -55,7 +58,8 @@ export function resolveInstant(v: number | string, now: number, field: string): 
 
 /** What a job pins at its start, and what inline runs read from the snapshot. */
 type Baseline = { versions: Record<string, number>; permissions: Permission[]; timezone: string };
-type Pinned = Omit<ImpactRequest, 'since' | 'until'> & { since: number; until: number };
+/** The request with its window resolved, and where D1's hot window started when it was made. */
+type Pinned = Omit<ImpactRequest, 'since' | 'until'> & { since: number; until: number; hotStart: number };
 
 function baselineOf(set: CompiledPolicySet): Baseline {
   const permissions: Permission[] = Object.entries(set.bindings).map(([k, policies]) => {
@@ -130,9 +134,15 @@ const filterOf = (req: Pinned): AuditFilter => ({
   to: req.until,
 });
 
-async function countWindow(db: D1Database, ws: string, f: AuditFilter): Promise<number> {
+/** Stored decisions in the window: D1's (hot window and rows not archived yet) plus the archive's (from object metadata). */
+async function countWindow(env: ImpactEnv, ws: string, req: Pinned): Promise<number> {
+  const f = filterOf(req);
   const clauses = ['workspace_id = ?', 'time >= ?', 'time < ?'];
   const params: unknown[] = [ws, f.from, f.to];
+  if (env.ARCHIVE) {
+    clauses.push('(time >= ? OR archived = 0)');
+    params.push(req.hotStart);
+  }
   for (const [col, v] of [
     ['resource', f.resource],
     ['action', f.action],
@@ -143,27 +153,40 @@ async function countWindow(db: D1Database, ws: string, f: AuditFilter): Promise<
       params.push(v);
     }
   }
-  const row = await db
-    .prepare(`SELECT COUNT(*) AS n FROM audit_events WHERE ${clauses.join(' AND ')}`)
+  const row = await env.DB.prepare(`SELECT COUNT(*) AS n FROM audit_events WHERE ${clauses.join(' AND ')}`)
     .bind(...params)
     .first<{ n: number }>();
-  return row?.n ?? 0;
+  const archived =
+    env.ARCHIVE && req.since < req.hotStart
+      ? await archivedCount(env.ARCHIVE, ws, req.since, Math.min(req.until, req.hotStart))
+      : 0;
+  return (row?.n ?? 0) + archived;
 }
 
-/** Replays up to `limit` events after `cursor` (newest first) into `tally`; the next cursor or null. */
+/**
+ * Replays at least `limit` events (whole pages: an archived hour at once) from `position`
+ * into `tally`; the position to resume at, or null when the window is done.
+ */
 async function replayChunk(
-  deps: SnapshotDeps,
+  env: ImpactEnv,
   ws: string,
   req: Pinned,
   e: { live: Engine; draft: Engine },
   tally: ImpactTally,
   limit: number,
-  cursor: { time: number; decisionId: string } | undefined,
-): Promise<{ next: { time: number; decisionId: string } | undefined; seen: number }> {
-  const page = await queryAudit(deps.DB, ws, filterOf(req), limit, cursor);
-  replayInto(tally, page.events, e.live, e.draft, { samples: req.samples });
-  const last = page.events.at(-1);
-  return { next: page.nextCursor && last ? last : undefined, seen: page.events.length };
+  position: ReadPosition,
+): Promise<{ next: ReadPosition | null; seen: number }> {
+  const archive = env.ARCHIVE ? { bucket: env.ARCHIVE, hotStart: req.hotStart } : undefined;
+  let seen = 0;
+  let next: ReadPosition | null = null;
+  const pages = eventsNewestFirst(env.DB, ws, filterOf(req), archive, position, Math.min(limit, 500));
+  for await (const page of pages) {
+    replayInto(tally, page.events, e.live, e.draft, { samples: req.samples });
+    seen += page.events.length;
+    next = page.next;
+    if (seen >= limit) break;
+  }
+  return { next, seen };
 }
 
 /**
@@ -178,10 +201,13 @@ export async function startImpact(
 ): Promise<{ inline: ImpactResult } | { job: ImpactJob }> {
   if (!body.policies && !body.permissions)
     throw badRequest('Give draft policies, draft permissions, or both');
+  const workspace = await getWorkspace(database(env.DB), ws);
+  if (!workspace) throw notFound('Workspace');
   const req: Pinned = {
     ...body,
     since: resolveInstant(body.since, now, 'since'),
     until: body.until === undefined ? now : resolveInstant(body.until, now, 'until'),
+    hotStart: now - workspace.auditRetentionDays * DAY,
   };
   if (!(req.since < req.until)) throw badRequest('since must be before until');
   if (req.until - req.since > MAX_WINDOW_DAYS * DAY)
@@ -190,7 +216,7 @@ export async function startImpact(
   if (!snapshot.exists) throw notFound('Workspace');
   const drafts = await compileDrafts(env, ws, req);
   const e = engines(snapshot.set, drafts, req.permissions);
-  const total = await countWindow(env.DB, ws, filterOf(req));
+  const total = await countWindow(env, ws, req);
   const inlineMax = setting(env.IMPACT_INLINE_MAX, 5000);
   if (req.mode === 'inline' && total > inlineMax)
     throw windowTooLarge(
@@ -198,10 +224,8 @@ export async function startImpact(
     );
   if (req.mode !== 'job' && total <= inlineMax) {
     const tally = newTally();
-    let cursor: { time: number; decisionId: string } | undefined;
-    do {
-      cursor = (await replayChunk(env, ws, req, e, tally, 1000, cursor)).next;
-    } while (cursor);
+    let position: ReadPosition | null = { phase: 'hot' };
+    while (position) position = (await replayChunk(env, ws, req, e, tally, 1000, position)).next;
     return { inline: finishTally(tally, { since: req.since, until: req.until }, req.top) };
   }
   const job: JobRow = {
@@ -293,13 +317,13 @@ export async function runImpactChunk(env: ImpactEnv, msg: JobMessage, now = Date
   const req = JSON.parse(row.request) as Pinned;
   const tally = JSON.parse(row.tally) as ImpactTally;
   let result: string | null = null;
-  let next: { time: number; decisionId: string } | undefined;
+  let next: ReadPosition | null = null;
   let seen = 0;
   try {
     const baseline = JSON.parse(row.baseline) as Baseline;
     const set = await pinnedSet(env, row.workspace_id, baseline);
     const e = engines(set, await compileDrafts(env, row.workspace_id, req), req.permissions);
-    const cursor = row.cursor ? (JSON.parse(row.cursor) as { time: number; decisionId: string }) : undefined;
+    const position: ReadPosition = row.cursor ? (JSON.parse(row.cursor) as ReadPosition) : { phase: 'hot' };
     ({ next, seen } = await replayChunk(
       env,
       row.workspace_id,
@@ -307,7 +331,7 @@ export async function runImpactChunk(env: ImpactEnv, msg: JobMessage, now = Date
       e,
       tally,
       setting(env.IMPACT_CHUNK, 2000),
-      cursor,
+      position,
     ));
     if (!next) result = JSON.stringify(finishTally(tally, { since: req.since, until: req.until }, req.top));
   } catch (err) {
@@ -328,7 +352,7 @@ export async function runImpactChunk(env: ImpactEnv, msg: JobMessage, now = Date
     .bind(
       result ? 'done' : 'running',
       processed,
-      next ? JSON.stringify({ time: next.time, decisionId: next.decisionId }) : null,
+      next ? JSON.stringify(next) : null,
       JSON.stringify(tally),
       result,
       now,

@@ -13,7 +13,10 @@ export const workspaces = sqliteTable('workspaces', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
   timezone: text('timezone').notNull().default('UTC'),
+  /** Days of audit events kept in D1 (the hot window); older events live in the R2 archive. */
   auditRetentionDays: integer('audit_retention_days').notNull().default(90),
+  /** Days of audit events kept in the R2 archive. */
+  archiveRetentionDays: integer('archive_retention_days').notNull().default(400),
   /** JSON array of keys removed from every value in audit events (context, attributes, reasons). */
   redactKeys: text('redact_keys').notNull().default('[]'),
   /** JSON array of gateway routes: { method, path, resource, action }. */
@@ -139,8 +142,12 @@ export const auditEvents = sqliteTable(
     shadow: text('shadow'),
     /** 1 when the shadow answer differs from the live one (effect or deciding rule). */
     shadowDiverged: integer('shadow_diverged'),
+    /** 1 once the R2 archive holds the event (written before the row); retention deletes only these. */
+    archived: integer('archived').notNull().default(0),
   },
   (t) => [
+    // The sweep's work list: rows the archive does not hold yet (few, normally none).
+    index('audit_unarchived_idx').on(t.time).where(sql`archived = 0`),
     // Shadow counts per workspace and time, over the rows that have a shadow only.
     index('audit_ws_shadow_time_idx').on(t.workspaceId, t.time).where(sql`shadow IS NOT NULL`),
     // Newest-first listing with a (time, decision_id) keyset cursor.

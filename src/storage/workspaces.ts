@@ -19,6 +19,7 @@ export type Workspace = {
   name: string;
   timezone: string;
   auditRetentionDays: number;
+  archiveRetentionDays: number;
   redactKeys: string[];
   routeMap: RouteMapEntry[];
   pepSubjects: PepSubjects | null;
@@ -40,6 +41,7 @@ function fromRow(row: typeof workspaces.$inferSelect): Workspace {
     name: row.name,
     timezone: row.timezone,
     auditRetentionDays: row.auditRetentionDays,
+    archiveRetentionDays: row.archiveRetentionDays,
     redactKeys: parseJsonArray(row.redactKeys, z.string()),
     routeMap: parseJsonArray(row.routeMap, RouteMapEntrySchema),
     pepSubjects: row.pepSubjects
@@ -57,7 +59,7 @@ export async function getWorkspace(db: Db, id: string): Promise<Workspace | unde
 
 export function insertWorkspaceStatement(
   db: Db,
-  ws: Omit<Workspace, 'redactKeys' | 'routeMap' | 'cursorKey' | 'pepSubjects'>,
+  ws: Omit<Workspace, 'redactKeys' | 'routeMap' | 'cursorKey' | 'pepSubjects' | 'archiveRetentionDays'>,
 ) {
   return db.insert(workspaces).values({
     id: ws.id,
@@ -73,13 +75,23 @@ export async function updateWorkspace(
   db: Db,
   id: string,
   patch: Partial<
-    Pick<Workspace, 'name' | 'timezone' | 'auditRetentionDays' | 'redactKeys' | 'routeMap' | 'pepSubjects'>
+    Pick<
+      Workspace,
+      | 'name'
+      | 'timezone'
+      | 'auditRetentionDays'
+      | 'archiveRetentionDays'
+      | 'redactKeys'
+      | 'routeMap'
+      | 'pepSubjects'
+    >
   >,
 ): Promise<Workspace | undefined> {
   const set: Partial<typeof workspaces.$inferInsert> = {};
   if (patch.name !== undefined) set.name = patch.name;
   if (patch.timezone !== undefined) set.timezone = patch.timezone;
   if (patch.auditRetentionDays !== undefined) set.auditRetentionDays = patch.auditRetentionDays;
+  if (patch.archiveRetentionDays !== undefined) set.archiveRetentionDays = patch.archiveRetentionDays;
   if (patch.redactKeys !== undefined) set.redactKeys = JSON.stringify(patch.redactKeys);
   if (patch.routeMap !== undefined) set.routeMap = JSON.stringify(patch.routeMap);
   if (patch.pepSubjects !== undefined)

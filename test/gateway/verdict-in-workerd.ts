@@ -79,6 +79,7 @@ export async function startVerdict(
     port: 0,
     d1Databases: { DB: 'gateway-test-db' },
     kvNamespaces: ['CACHE'],
+    r2Buckets: ['ARCHIVE'],
     queueProducers: { AUDIT_QUEUE: 'verdict-audit' },
     queueConsumers: {
       'verdict-audit': {

@@ -353,7 +353,7 @@ describe('what is stored', () => {
       event(ws),
     ]);
     const { applyRetention } = await import('../../src/audit/consumer');
-    await applyRetention(env.DB, Date.now(), 2);
+    await applyRetention(env.DB, Date.now(), { chunk: 2 });
     expect(await count(ws)).toBe(1);
   });
 });

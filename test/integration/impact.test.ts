@@ -6,6 +6,7 @@
 // check there directly, at the same instant, is what the replay must agree with.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { applyRetention, sweepUnarchived } from '../../src/audit/consumer';
 import { insertEvents } from '../../src/audit/store';
 import { authorize } from '../../src/decision/authorize';
 import { call, createWorkspace, expectProblem, json } from '../helpers/api';
@@ -356,6 +357,28 @@ describe('impact analysis: replay against a draft', () => {
     expect(done.chunks).toBe(3);
     expect([...progress].every((p) => [0, 40, 80, 90].includes(p))).toBe(true);
     expect(done.result).toEqual(inline);
+
+    // Past the hot window: the same decisions, now only in the R2 archive (swept there,
+    // then deleted from D1 by retention), replay to the same answer, inline and as a job.
+    const patched = await call('PATCH', `/v1/workspaces/${a.ws}`, {
+      key: a.adminKey,
+      body: { auditRetentionDays: 30 },
+    });
+    expect(patched.status).toBe(200);
+    await sweepUnarchived(env.DB, env.ARCHIVE, Date.now());
+    await applyRetention(env.DB, Date.now(), { archive: env.ARCHIVE });
+    const left = await env.DB.prepare('SELECT COUNT(*) AS n FROM audit_events WHERE workspace_id = ?')
+      .bind(a.ws)
+      .first<{ n: number }>();
+    expect(left?.n).toBe(0);
+    const fromArchive = await impact(a, { ...body, mode: 'inline' });
+    expect(fromArchive.status, await fromArchive.clone().text()).toBe(200);
+    expect((await json<{ data: Result }>(fromArchive)).data).toEqual(inline);
+    const archivedJob = await impact(a, { ...body, mode: 'job' });
+    const archived = await finish(a, (await json<{ data: Job }>(archivedJob)).data.id);
+    expect(archived.job.status).toBe('done');
+    expect(archived.job.processed).toBe(90);
+    expect(archived.job.result).toEqual(inline);
   });
 
   it('refuses bad input with a clear 4xx', async () => {

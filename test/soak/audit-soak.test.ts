@@ -6,6 +6,7 @@
 // decisions are made in a burst (the outbox flushes when full), then a trickle (it
 // flushes on its timer), with workerd restarted between the bursts. Then every answered
 // decision must have exactly one audit row, and no row may hold a token.
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdp } from '../fixtures/idp-server';
 import { type RunningVerdict, startVerdict } from '../gateway/verdict-in-workerd';
@@ -249,5 +250,28 @@ describe('audit soak: rows = decisions under injected faults and a restart', () 
     for (const r of rows) {
       for (const t of tokens) expect(r.input.includes(t) || r.reasons.includes(t)).toBe(false);
     }
+
+    // The archive holds the same decisions: every row is marked archived, and the objects
+    // under the workspace's prefix hold exactly the decisions that have rows (each at least once).
+    const db = await verdict.mf.getD1Database('DB');
+    const unarchived = await db
+      .prepare('SELECT COUNT(*) AS n FROM audit_events WHERE workspace_id = ? AND archived = 0')
+      .bind(WS)
+      .first<{ n: number }>();
+    expect(unarchived?.n).toBe(0);
+    const bucket = await verdict.mf.getR2Bucket('ARCHIVE');
+    const archived = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await bucket.list({ prefix: `audit/ws=${WS}/`, ...(cursor ? { cursor } : {}) });
+      for (const o of page.objects) {
+        const body = await (await bucket.get(o.key))?.arrayBuffer();
+        for (const line of gunzipSync(Buffer.from(body ?? new ArrayBuffer(0))).toString('utf8').split('\n'))
+          if (line) archived.add((JSON.parse(line) as { decisionId: string }).decisionId);
+      }
+      cursor = page.truncated ? page.cursor : undefined;
+    } while (cursor);
+    expect(archived.size).toBe(ids.length);
+    expect([...archived].sort()).toEqual([...ids].sort());
   }, 120_000);
 });

@@ -55,7 +55,7 @@ export async function createWorkspace(
   }
   forgetAbsence(ws.id);
   return {
-    workspace: { ...ws, redactKeys: [], routeMap: [], pepSubjects: null },
+    workspace: { ...ws, archiveRetentionDays: 400, redactKeys: [], routeMap: [], pepSubjects: null },
     apiKey: { ...minted.record, key: minted.key },
   };
 }
@@ -64,7 +64,9 @@ export async function createWorkspace(
 export async function updateSettings(
   deps: SnapshotDeps,
   ws: string,
-  patch: Partial<Pick<Workspace, 'name' | 'timezone' | 'auditRetentionDays' | 'redactKeys'>> & {
+  patch: Partial<
+    Pick<Workspace, 'name' | 'timezone' | 'auditRetentionDays' | 'archiveRetentionDays' | 'redactKeys'>
+  > & {
     routeMap?: RouteMapEntry[] | undefined;
     pepSubjects?: Workspace['pepSubjects'] | undefined;
   },

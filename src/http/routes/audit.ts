@@ -15,6 +15,8 @@ import { badRequest, notFound } from '../../lib/errors';
 import { requireKey } from '../middleware/auth';
 import { adminErrors, dataOf, jsonOf, router, WorkspaceParam } from '../openapi';
 
+const DAY = 86_400_000;
+
 export const auditRoutes = router();
 
 auditRoutes.openapi(
@@ -38,8 +40,18 @@ auditRoutes.openapi(
       throw badRequest('The cursor is not valid', [
         { path: 'cursor', message: 'not a cursor from this API' },
       ]);
-    const page = await queryAudit(c.env.DB, c.get('workspace').id, filter, limit, decoded);
-    return c.json({ data: page.events, nextCursor: page.nextCursor }, 200);
+    const workspace = c.get('workspace');
+    const page = await queryAudit(c.env.DB, workspace.id, filter, limit, decoded);
+    const hotWindowStart = Date.now() - workspace.auditRetentionDays * DAY;
+    return c.json(
+      {
+        data: page.events,
+        nextCursor: page.nextCursor,
+        hotWindowStart,
+        pastHotWindow: (filter.from ?? 0) < hotWindowStart,
+      },
+      200,
+    );
   },
 );
 
@@ -49,7 +61,9 @@ auditRoutes.openapi(
     path: '/v1/workspaces/{ws}/audit/export',
     operationId: 'exportAudit',
     tags: ['Audit'],
-    summary: 'Every matching event, streamed as NDJSON or CSV',
+    summary: 'Every matching event, newest first, from D1 and the R2 archive, streamed as NDJSON or CSV',
+    description:
+      'The hot window (the workspace’s auditRetentionDays) is read from D1, older events from the archive (gzip NDJSON partitions by workspace, date and hour), each decision once and in order (time, then decision id, descending). Chunked transfer: count lines for progress.',
     middleware: [requireKey('audit:read')] as const,
     request: {
       params: WorkspaceParam,
@@ -59,8 +73,10 @@ auditRoutes.openapi(
   }),
   (c) => {
     const { format, ...filter } = c.req.valid('query');
-    const ws = c.get('workspace').id;
-    return new Response(exportAudit(c.env.DB, ws, filter, format), {
+    const workspace = c.get('workspace');
+    const ws = workspace.id;
+    const archive = { bucket: c.env.ARCHIVE, hotStart: Date.now() - workspace.auditRetentionDays * DAY };
+    return new Response(exportAudit(c.env.DB, ws, filter, format, archive), {
       headers: {
         'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
         'content-disposition': `attachment; filename="audit-${ws}.${format === 'csv' ? 'csv' : 'ndjson'}"`,

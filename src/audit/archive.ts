@@ -1,0 +1,187 @@
+/**
+ * The audit archive in R2: every stored event is also written, before its D1 row, as
+ * gzip NDJSON under
+ *
+ *   audit/ws=<workspace>/date=<YYYY-MM-DD>/hour=<HH>/<batch id>.ndjson.gz   (UTC)
+ *
+ * - One object per batch and partition. The batch id of a queue message is its message
+ *   id, so a redelivered message overwrites the same objects (idempotent); direct writes
+ *   and sweeps derive theirs from the events they hold.
+ * - D1 is the hot window: a row is inserted with `archived = 1` only after its archive
+ *   object was written, and retention deletes only such rows (consumer.ts), so nothing
+ *   leaves D1 that the archive does not hold. Rows that could not be archived
+ *   (`archived = 0`) stay until the hourly sweep writes them.
+ * - Keys are derived from the workspace id (WORKSPACE_ID: no "/" or "="), and every read
+ *   below takes the workspace as an argument: no request names a prefix.
+ */
+import { WORKSPACE_ID } from '../contract/common';
+import type { AuditEvent } from './event';
+
+/** An event to archive: its workspace and time (the partition) and its stored JSON. */
+export type ArchivedEvent = { workspaceId: string; time: number; json: string };
+
+const HOUR = 3_600_000;
+
+/** The UTC date and hour partition of an instant. */
+export function partitionOf(time: number): { date: string; hour: string } {
+  const iso = new Date(time).toISOString();
+  return { date: iso.slice(0, 10), hour: iso.slice(11, 13) };
+}
+
+function workspacePrefix(ws: string): string {
+  // Never a prefix a caller could bend: the id is checked, not escaped.
+  if (!WORKSPACE_ID.test(ws)) throw new Error('invalid workspace id for an archive key');
+  return `audit/ws=${ws}/`;
+}
+
+export function objectKey(ws: string, time: number, batchId: string): string {
+  const { date, hour } = partitionOf(time);
+  return `${workspacePrefix(ws)}date=${date}/hour=${hour}/${batchId.replace(/[^A-Za-z0-9_.-]/g, '_')}.ndjson.gz`;
+}
+
+export async function gzipText(text: string): Promise<Uint8Array> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+export async function gunzipText(body: ReadableStream | ArrayBuffer): Promise<string> {
+  const source = body instanceof ReadableStream ? body : new Blob([body]).stream();
+  return new Response(source.pipeThrough(new DecompressionStream('gzip'))).text();
+}
+
+/**
+ * Writes `events` as one object per (workspace, date, hour) for `batchId`. Resolves when
+ * every object is stored; a failure rejects (the caller retries the whole batch).
+ */
+export async function archiveEvents(
+  bucket: R2Bucket,
+  batchId: string,
+  events: readonly ArchivedEvent[],
+): Promise<{ objects: number; rawBytes: number; storedBytes: number }> {
+  const groups = new Map<string, ArchivedEvent[]>();
+  for (const e of events) {
+    const key = objectKey(e.workspaceId, e.time, batchId);
+    const group = groups.get(key);
+    if (group) group.push(e);
+    else groups.set(key, [e]);
+  }
+  let rawBytes = 0;
+  let storedBytes = 0;
+  await Promise.all(
+    [...groups].map(async ([key, group]) => {
+      const text = `${group.map((e) => e.json).join('\n')}\n`;
+      const body = await gzipText(text);
+      rawBytes += text.length;
+      storedBytes += body.byteLength;
+      await bucket.put(key, body, {
+        httpMetadata: { contentType: 'application/x-ndjson', contentEncoding: 'gzip' },
+        customMetadata: { events: String(group.length) },
+      });
+    }),
+  );
+  return { objects: groups.size, rawBytes, storedBytes };
+}
+
+/** The events a stored event's JSON text stands for, as an archived event. */
+export const archivedFrom = (json: string): ArchivedEvent => {
+  const e = JSON.parse(json) as Pick<AuditEvent, 'workspaceId' | 'time'>;
+  return { workspaceId: e.workspaceId, time: e.time, json };
+};
+
+/** The dates (YYYY-MM-DD) the archive holds for a workspace, oldest first. */
+export async function archivedDates(bucket: R2Bucket, ws: string): Promise<string[]> {
+  const prefix = workspacePrefix(ws);
+  const dates: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix, delimiter: '/', ...(cursor ? { cursor } : {}) });
+    for (const p of page.delimitedPrefixes) {
+      const m = /date=([0-9]{4}-[0-9]{2}-[0-9]{2})\/$/.exec(p);
+      if (m?.[1]) dates.push(m[1]);
+    }
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return dates.sort();
+}
+
+/** The hours (epoch ms at their start) of one date that hold objects for a workspace. */
+export async function archivedHours(bucket: R2Bucket, ws: string, date: string): Promise<number[]> {
+  const hours: number[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({
+      prefix: `${workspacePrefix(ws)}date=${date}/`,
+      delimiter: '/',
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const p of page.delimitedPrefixes) {
+      const m = /hour=([0-9]{2})\/$/.exec(p);
+      if (m?.[1]) hours.push(Date.parse(`${date}T${m[1]}:00:00Z`));
+    }
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return hours;
+}
+
+/** Every object key of one partition prefix. */
+async function keysUnder(bucket: R2Bucket, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix, ...(cursor ? { cursor } : {}) });
+    for (const o of page.objects) keys.push(o.key);
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return keys;
+}
+
+/**
+ * The archived events of one workspace in one UTC hour (the hour starting at `hourStart`),
+ * each once (a decision archived twice, e.g. by a retried direct write, counts once),
+ * newest first by (time, decisionId).
+ */
+export async function archivedHour(bucket: R2Bucket, ws: string, hourStart: number): Promise<AuditEvent[]> {
+  const { date, hour } = partitionOf(hourStart);
+  const keys = await keysUnder(bucket, `${workspacePrefix(ws)}date=${date}/hour=${hour}/`);
+  const byId = new Map<string, AuditEvent>();
+  for (const key of keys) {
+    const object = await bucket.get(key);
+    if (!object) continue;
+    for (const line of (await gunzipText(await object.arrayBuffer())).split('\n')) {
+      if (!line) continue;
+      const e = JSON.parse(line) as AuditEvent;
+      if (e.workspaceId === ws) byId.set(e.decisionId, e);
+    }
+  }
+  return [...byId.values()].sort((a, b) =>
+    a.time !== b.time
+      ? b.time - a.time
+      : a.decisionId < b.decisionId
+        ? 1
+        : a.decisionId > b.decisionId
+          ? -1
+          : 0,
+  );
+}
+
+/** Start of the UTC hour holding `time`. */
+export const hourStart = (time: number) => Math.floor(time / HOUR) * HOUR;
+export const ARCHIVE_HOUR_MS = HOUR;
+
+/** Deletes a workspace's archive partitions dated before `cutoff` (archive retention); returns objects deleted. */
+export async function expireArchive(
+  bucket: R2Bucket,
+  ws: string,
+  cutoff: number,
+  maxObjects = 5000,
+): Promise<number> {
+  const cutoffDate = partitionOf(cutoff).date;
+  let deleted = 0;
+  for (const date of await archivedDates(bucket, ws)) {
+    if (date >= cutoffDate || deleted >= maxObjects) break;
+    const keys = await keysUnder(bucket, `${workspacePrefix(ws)}date=${date}/`);
+    for (let i = 0; i < keys.length; i += 1000) await bucket.delete(keys.slice(i, i + 1000));
+    deleted += keys.length;
+  }
+  return deleted;
+}
