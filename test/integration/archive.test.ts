@@ -93,7 +93,10 @@ describe('the audit archive', () => {
       { id: 'msg-two', timestamp: new Date(), attempts: 1, body: packed(second) },
     ]);
     await consumeAudit(batch, env.DB, env.ARCHIVE);
-    expect((await getQueueResult(batch, createExecutionContext())).explicitAcks.sort()).toEqual(['msg-one', 'msg-two']);
+    expect((await getQueueResult(batch, createExecutionContext())).explicitAcks.sort()).toEqual([
+      'msg-one',
+      'msg-two',
+    ]);
 
     const ofA = await objectsUnder(`audit/ws=${a}/`);
     expect([...ofA.keys()].sort()).toEqual(

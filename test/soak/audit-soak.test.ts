@@ -266,7 +266,9 @@ describe('audit soak: rows = decisions under injected faults and a restart', () 
       const page = await bucket.list({ prefix: `audit/ws=${WS}/`, ...(cursor ? { cursor } : {}) });
       for (const o of page.objects) {
         const body = await (await bucket.get(o.key))?.arrayBuffer();
-        for (const line of gunzipSync(Buffer.from(body ?? new ArrayBuffer(0))).toString('utf8').split('\n'))
+        for (const line of gunzipSync(Buffer.from(body ?? new ArrayBuffer(0)))
+          .toString('utf8')
+          .split('\n'))
           if (line) archived.add((JSON.parse(line) as { decisionId: string }).decisionId);
       }
       cursor = page.truncated ? page.cursor : undefined;
