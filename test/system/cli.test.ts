@@ -126,18 +126,19 @@ describe('offline', () => {
     });
   };
 
+  /** A case of the small shop policy: `principal` buys for `amount`. */
+  const buy = (name: string, principal: string, amount: number, expected: 'Allow' | 'Deny') => ({
+    name,
+    principal,
+    resource: 'shop',
+    action: 'buy',
+    context: { amount },
+    expect: expected,
+  });
+
   it('coverage, counted by hand: rules matched, conditions seen true and false, defaults decided', () => {
     const dir = folder('coverage');
-    small(dir, [
-      {
-        name: 'buyer buys 5',
-        principal: 'buyer',
-        resource: 'shop',
-        action: 'buy',
-        context: { amount: 5 },
-        expect: 'Allow',
-      },
-    ]);
+    small(dir, [buy('buyer buys 5', 'buyer', 5, 'Allow')]);
     // a matched (a[0] true, a[1] true); b: ext_blocked absent → b[0] false; the default never decided.
     // Rules 1/2, conditions 3/6 (a[0] false, a[1] false, b[0] true missing), default 0/1: 4/9 = 44.4 %.
     const run = verdict(['test', '--reporter', 'json', '--coverage-json', 'cov.json'], dir);
@@ -166,16 +167,7 @@ describe('offline', () => {
 
   it('a principal without a required mapped claim fails with the claim and the mapping named', () => {
     const dir = folder('claims');
-    small(dir, [
-      {
-        name: 'guest buys',
-        principal: 'guest',
-        resource: 'shop',
-        action: 'buy',
-        context: { amount: 1 },
-        expect: 'Deny',
-      },
-    ]);
+    small(dir, [buy('guest buys', 'guest', 1, 'Deny')]);
     const run = verdict(['test'], dir);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(
@@ -207,22 +199,8 @@ describe('offline', () => {
   it('--reporter junit is valid XML with one testcase per case, failures explained', () => {
     const dir = folder('junit');
     small(dir, [
-      {
-        name: 'buyer buys 5',
-        principal: 'buyer',
-        resource: 'shop',
-        action: 'buy',
-        context: { amount: 5 },
-        expect: 'Allow',
-      },
-      {
-        name: 'buyer buys <50> & "more"',
-        principal: 'buyer',
-        resource: 'shop',
-        action: 'buy',
-        context: { amount: 50 },
-        expect: 'Allow',
-      },
+      buy('buyer buys 5', 'buyer', 5, 'Allow'),
+      buy('buyer buys <50> & "more"', 'buyer', 50, 'Allow'),
     ]);
     write(dir, 'tests/q.test.json', {
       name: 'matrix',
@@ -270,24 +248,7 @@ describe('offline', () => {
 
   it('--filter runs only the matching cases', () => {
     const dir = folder('filter');
-    small(dir, [
-      {
-        name: 'one',
-        principal: 'buyer',
-        resource: 'shop',
-        action: 'buy',
-        context: { amount: 5 },
-        expect: 'Allow',
-      },
-      {
-        name: 'two',
-        principal: 'buyer',
-        resource: 'shop',
-        action: 'buy',
-        context: { amount: 50 },
-        expect: 'Allow',
-      },
-    ]);
+    small(dir, [buy('one', 'buyer', 5, 'Allow'), buy('two', 'buyer', 50, 'Allow')]);
     expect(verdict(['test', '--filter', 'one'], dir).code).toBe(0);
     expect(verdict(['test', '--filter', '/t[w]o$/'], dir).code).toBe(1);
     expectOneLineError(verdict(['test', '--filter', 'nothing'], dir), 1, /no case matches --filter nothing/);
