@@ -7,7 +7,18 @@ import { stripVTControlCharacters } from 'node:util';
 import { type ArgsDef, type CommandDef, defineCommand, runCommand, showUsage } from 'citty';
 import pc from 'picocolors';
 import { init, schemas, test, validate } from './commands/local';
-import { authorize, explain, login, logout, pull, push, replay, tail, token } from './commands/remote';
+import {
+  authorize,
+  explain,
+  exportCmd,
+  login,
+  logout,
+  pull,
+  push,
+  replay,
+  tail,
+  token,
+} from './commands/remote';
 import { CliError, EXIT } from './errors';
 
 declare const __VERSION__: string;
@@ -23,6 +34,7 @@ const commands = {
   token,
   authorize,
   tail,
+  export: exportCmd,
   explain,
   replay,
   schemas,
@@ -33,7 +45,7 @@ const main = defineCommand({
     name: 'verdict',
     version: __VERSION__,
     description:
-      'Policies as code for Verdict: init, validate, test offline with coverage, push with a plan, pull, tail, explain, replay',
+      'Policies as code for Verdict: init, validate, test offline with coverage, push with a plan, pull, tail, export, explain, replay',
   },
   subCommands: commands,
 });

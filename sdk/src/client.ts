@@ -257,6 +257,48 @@ export class VerdictClient {
   queryAudit(filter: AuditQuery = {}): Promise<AuditPage> {
     return this.request('GET', `${this.ws}/audit${query(filter)}`);
   }
+  /**
+   * Every matching event, newest first, from D1's hot window and then the R2 archive,
+   * parsed as the NDJSON stream arrives (no timeout: a long range takes as long as it takes).
+   */
+  async *exportAudit(filter: Omit<AuditQuery, 'limit' | 'cursor'> = {}): AsyncGenerator<AuditEvent> {
+    const headers: Record<string, string> = { accept: 'application/x-ndjson' };
+    if (this.opts.apiKey) headers.authorization = `Bearer ${this.opts.apiKey}`;
+    let res: Response;
+    try {
+      res = await this.fetcher(
+        `${this.opts.baseUrl}${this.ws}/audit/export${query({ ...filter, format: 'ndjson' })}`,
+        { headers },
+      );
+    } catch (err) {
+      throw new VerdictError(0, { code: 'network_error', detail: String(err) });
+    }
+    if (!res.ok || !res.body) {
+      const text = await res.text();
+      let problem: Record<string, unknown>;
+      try {
+        problem = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        problem = { detail: text.slice(0, 200) };
+      }
+      throw new VerdictError(res.status, problem);
+    }
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffered = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (value) buffered += value;
+      let newline = buffered.indexOf('\n');
+      while (newline >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        if (line) yield JSON.parse(line) as AuditEvent;
+        newline = buffered.indexOf('\n');
+      }
+      if (done) break;
+    }
+    if (buffered.trim()) yield JSON.parse(buffered) as AuditEvent;
+  }
   /** One decision as audited (404 until the trail has it: it lags by a queue batch). */
   getAuditEvent(decisionId: string): Promise<{ data: AuditEvent }> {
     return this.request('GET', `${this.ws}/audit/${encodeURIComponent(decisionId)}`);

@@ -410,6 +410,16 @@ describe('against a local server', () => {
         .map((l) => JSON.parse(l).decisionId),
     ).toEqual([denialId]);
 
+    // export: the same two decisions, newest first, as NDJSON (to a file, or to standard output).
+    const exported = verdict(['export', '--since', '1h', '--out', join(dir, 'audit.ndjson')], dir);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stderr).toContain('2 events');
+    const lines2 = readFileSync(join(dir, 'audit.ndjson'), 'utf8').trim().split('\n');
+    expect(lines2.map((l) => JSON.parse(l).decisionId)[0]).toBe(denialId);
+    expect(lines2).toHaveLength(2);
+    const denied2 = verdict(['export', '--since', '1h', '--decision', 'Deny'], dir);
+    expect(denied2.stdout.trim().split('\n').map((l) => JSON.parse(l).decisionId)).toEqual([denialId]);
+
     const explained = verdict(['explain', denialId], dir);
     expect(explained.code, explained.stderr).toBe(0);
     expect(explained.stdout).toContain('user_employee via Clerk → orders/approve');

@@ -1,5 +1,7 @@
-/** The commands that talk to a Verdict server: login, push, pull, token, authorize, tail, explain, replay. */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+/** The commands that talk to a Verdict server: login, push, pull, token, authorize, tail, export, explain, replay. */
+
+import { once } from 'node:events';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type {
   AuditEvent,
@@ -368,6 +370,54 @@ export const tail = defineCommand({
       if (!args.follow) return;
       await new Promise((r) => setTimeout(r, interval));
     }
+  },
+});
+
+export const exportCmd = defineCommand({
+  meta: {
+    name: 'export',
+    description:
+      'Every audited decision in a range, newest first, from the hot window and the archive, as NDJSON (a progress counter on a terminal)',
+  },
+  args: {
+    ...remoteArgs,
+    since: { type: 'string', description: 'Start this long ago (30s, 10m, 2h, 7d)', default: '7d' },
+    decision: { type: 'enum', options: ['Allow', 'Deny'], description: 'Only this decision' },
+    resource: { type: 'string', description: 'Only this resource' },
+    action: { type: 'string', description: 'Only this action' },
+    subject: { type: 'string', description: 'Only this subject' },
+    out: { type: 'string', description: 'Write to this file (default: standard output)' },
+  },
+  async run({ args }) {
+    const remote = resolveRemote(flagsOf(args), projectConfig('.'));
+    const filter = {
+      from: Date.now() - durationMs(args.since),
+      ...(args.decision ? { decision: args.decision as 'Allow' | 'Deny' } : {}),
+      ...(args.resource ? { resource: args.resource } : {}),
+      ...(args.action ? { action: args.action } : {}),
+      ...(args.subject ? { subject: args.subject } : {}),
+    };
+    // The total is not known before the stream ends: a counter, not a percentage.
+    const bar = process.stderr.isTTY
+      ? new SingleBar({ format: 'exporting {value} events', stream: process.stderr }, Presets.shades_classic)
+      : undefined;
+    const sink = args.out ? createWriteStream(args.out) : process.stdout;
+    let n = 0;
+    bar?.start(0, 0);
+    try {
+      await call('exporting the audit trail', async () => {
+        for await (const e of remote.client.exportAudit(filter)) {
+          if (!sink.write(`${JSON.stringify(e)}\n`)) await once(sink, 'drain');
+          n++;
+          if (bar && n % 100 === 0) bar.update(n);
+        }
+      });
+    } finally {
+      bar?.update(n);
+      bar?.stop();
+      if (args.out) await new Promise((r) => (sink as ReturnType<typeof createWriteStream>).end(r));
+    }
+    note(pc.dim(`${n} events${args.out ? ` → ${args.out}` : ''}`));
   },
 });
 
