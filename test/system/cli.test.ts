@@ -418,7 +418,12 @@ describe('against a local server', () => {
     expect(lines2.map((l) => JSON.parse(l).decisionId)[0]).toBe(denialId);
     expect(lines2).toHaveLength(2);
     const denied2 = verdict(['export', '--since', '1h', '--decision', 'Deny'], dir);
-    expect(denied2.stdout.trim().split('\n').map((l) => JSON.parse(l).decisionId)).toEqual([denialId]);
+    expect(
+      denied2.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).decisionId),
+    ).toEqual([denialId]);
 
     const explained = verdict(['explain', denialId], dir);
     expect(explained.code, explained.stderr).toBe(0);
