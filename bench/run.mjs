@@ -320,20 +320,23 @@ const ORDER_POLICY = {
   },
 };
 
+/** The seed's identity provider, as every bench workspace registers it. */
+const benchProvider = (issuer) => ({
+  name: 'bench-idp',
+  type: 'oidc',
+  issuer,
+  audiences: ['verdict'],
+  algorithms: ['RS256', 'ES256'],
+  claimMappings: [
+    { jwtPath: 'role', attribute: 'role', required: false, defaultValue: 'employee' },
+    { jwtPath: 'approval_limit', attribute: 'approval_limit', required: false, defaultValue: 0 },
+  ],
+});
+
 async function seedVerdict(url, issuer) {
   const created = await api(url, 'POST', '/v1/workspaces', ROOT_KEY, { id: 'bench', name: 'Bench' });
   const key = created.data.apiKey.key;
-  await api(url, 'POST', '/v1/workspaces/bench/auth-providers', key, {
-    name: 'bench-idp',
-    type: 'oidc',
-    issuer,
-    audiences: ['verdict'],
-    algorithms: ['RS256', 'ES256'],
-    claimMappings: [
-      { jwtPath: 'role', attribute: 'role', required: false, defaultValue: 'employee' },
-      { jwtPath: 'approval_limit', attribute: 'approval_limit', required: false, defaultValue: 0 },
-    ],
-  });
+  await api(url, 'POST', '/v1/workspaces/bench/auth-providers', key, benchProvider(issuer));
   await api(url, 'PUT', '/v1/workspaces/bench/policies/order_approval', key, ORDER_POLICY);
   await api(url, 'PUT', '/v1/workspaces/bench/permissions', key, {
     resource: 'orders',
@@ -361,17 +364,7 @@ async function setupAdversarial(instance, shapes) {
     const ws = shape.workspace;
     const created = await api(url, 'POST', '/v1/workspaces', ROOT_KEY, { id: ws, name: ws });
     const key = created.data.apiKey.key;
-    await api(url, 'POST', `/v1/workspaces/${ws}/auth-providers`, key, {
-      name: 'bench-idp',
-      type: 'oidc',
-      issuer,
-      audiences: ['verdict'],
-      algorithms: ['RS256', 'ES256'],
-      claimMappings: [
-        { jwtPath: 'role', attribute: 'role', required: false, defaultValue: 'employee' },
-        { jwtPath: 'approval_limit', attribute: 'approval_limit', required: false, defaultValue: 0 },
-      ],
-    });
+    await api(url, 'POST', `/v1/workspaces/${ws}/auth-providers`, key, benchProvider(issuer));
     let largest = 0;
     for (const [k, [resource, action]] of BINDING_KEYS.entries()) {
       const names = [];

@@ -100,6 +100,18 @@ export function adversarialShapes() {
       const make = (n) => one(() => ({ ...extra, pad: ch.repeat(n) }))(token);
       return make(largestWithin(make));
     };
+  /** A seed-workspace body (orders/approve, amount 500) whose context `fill(n)` grows to 64 KB. */
+  const seedFloor = (fill) => (token) => {
+    const make = (n) =>
+      JSON.stringify({ token, resource: 'orders', action: 'approve', context: { amount: 500, ...fill(n) } });
+    return make(largestWithin(make));
+  };
+  /** Deny rules of string_like with the longest pattern: `*` + 254 `a` + `b` (9 machine words). */
+  const longGlob = (name) =>
+    policyDoc(
+      name,
+      rulesOf({ function: 'string_like', attribute: 'request_metadata.s', value: `*${'a'.repeat(254)}b` }),
+    );
   /** A context whose `key` is a string of `ch` filling the body (after `extra`). */
   const filledString =
     (key, ch, extra = {}) =>
@@ -114,16 +126,7 @@ export function adversarialShapes() {
       what: 'the seed policy (Allow) with the context padded to 64 KB by one string: reading, parsing and auditing the largest body, with no hostile policy',
       workspace: 'bench',
       policy: null,
-      body: (token) => {
-        const make = (n) =>
-          JSON.stringify({
-            token,
-            resource: 'orders',
-            action: 'approve',
-            context: { amount: 500, pad: 'a'.repeat(n) },
-          });
-        return make(largestWithin(make));
-      },
+      body: seedFloor((n) => ({ pad: 'a'.repeat(n) })),
     },
     {
       name: 'adv-floor-list',
@@ -131,16 +134,7 @@ export function adversarialShapes() {
       what: 'the same with the padding a list of ~32,000 zeros (the costliest 64 KB context to parse and walk of those tried)',
       workspace: 'bench',
       policy: null,
-      body: (token) => {
-        const make = (n) =>
-          JSON.stringify({
-            token,
-            resource: 'orders',
-            action: 'approve',
-            context: { amount: 500, pad: zeros(n) },
-          });
-        return make(largestWithin(make));
-      },
+      body: seedFloor((n) => ({ pad: zeros(n) })),
     },
     {
       name: 'adv-floor-objects',
@@ -148,35 +142,17 @@ export function adversarialShapes() {
       what: 'the same with the padding as many one-key objects as a body may hold (2,048 objects and arrays in all) using as many distinct keys as it may (1,000 in all; V8 builds a hidden class per distinct key), then a list of numbers to 64 KB: the costliest context to parse that is accepted (past either limit the body is refused before parsing), before any policy runs',
       workspace: 'bench',
       policy: null,
-      body: (token) => {
-        const make = (n) =>
-          JSON.stringify({
-            token,
-            resource: 'orders',
-            action: 'approve',
-            context: {
-              amount: 500,
-              pad: Array.from({ length: 2040 }, (_, i) => ({ [(i % 990).toString(36)]: 0 })),
-              numbers: Array.from({ length: n }, () => 0),
-            },
-          });
-        return make(largestWithin(make));
-      },
+      body: seedFloor((n) => ({
+        pad: Array.from({ length: 2040 }, (_, i) => ({ [(i % 990).toString(36)]: 0 })),
+        numbers: Array.from({ length: n }, () => 0),
+      })),
     },
     {
       name: 'adv-glob-60k',
       label: 'string_like `*a…ab` (256 chars, 9 words) × 6 rules × 32, against a 63 KB string of `a`',
       what: 'string_like with the longest pattern (`*` + 254 `a` + `b`, 9 machine words) in Deny rules of 32 conditions, against a context string of ~63,000 `a`: the shape that took 5–6 s per request before the linear matcher; one condition would cost 63,000 × 9 × 4 units, past the budget, so the decision stops before matching',
       workspace: 'adv-glob-60k',
-      policy: (name) =>
-        policyDoc(
-          name,
-          rulesOf({
-            function: 'string_like',
-            attribute: 'request_metadata.s',
-            value: `*${'a'.repeat(254)}b`,
-          }),
-        ),
+      policy: longGlob,
       body: filledString('s', 'a'),
     },
     {
@@ -184,15 +160,7 @@ export function adversarialShapes() {
       label: 'string_like `*a…ab` (256 chars, 9 words) × 32, against a 1,000-char string',
       what: 'the same patterns against a 1,000-character string (padded to 64 KB elsewhere), so the budget is spent matching: ~11,000 characters at 9 words',
       workspace: 'adv-glob',
-      policy: (name) =>
-        policyDoc(
-          name,
-          rulesOf({
-            function: 'string_like',
-            attribute: 'request_metadata.s',
-            value: `*${'a'.repeat(254)}b`,
-          }),
-        ),
+      policy: longGlob,
       body: padded({ s: 'a'.repeat(1000) }, 'b'),
     },
     {

@@ -9,6 +9,7 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdp } from '../fixtures/idp-server';
+import { orderApprovalPolicy } from '../fixtures/seed';
 import { type RunningVerdict, startVerdict } from '../gateway/verdict-in-workerd';
 
 const ROOT_KEY = 'soak-root-key';
@@ -160,31 +161,7 @@ beforeAll(async () => {
       { jwtPath: 'approval_limit', attribute: 'approval_limit', required: false, defaultValue: 0 },
     ],
   });
-  await admin('PUT', `/v1/workspaces/${WS}/policies/order_approval`, adminKey, {
-    name: 'order_approval',
-    specification: {
-      rules: [
-        {
-          rule_id: 'manager',
-          effect: 'Allow',
-          conditions: [{ function: 'string_equal', attribute: 'ext_role', value: 'manager' }],
-        },
-        {
-          rule_id: 'within-limit',
-          effect: 'Allow',
-          conditions: [
-            {
-              function: 'integer_less_equal',
-              attribute: 'request_metadata',
-              metadata_key: 'amount',
-              value_from_attribute: 'ext_approval_limit',
-            },
-          ],
-        },
-      ],
-      default: { rule_id: 'deny', effect: 'Deny' },
-    },
-  });
+  await admin('PUT', `/v1/workspaces/${WS}/policies/order_approval`, adminKey, orderApprovalPolicy);
   await admin('PUT', `/v1/workspaces/${WS}/permissions`, adminKey, {
     resource: 'orders',
     action: 'approve',
