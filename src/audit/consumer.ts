@@ -87,25 +87,28 @@ async function park(db: D1Database, bodies: readonly unknown[], now: number): Pr
   );
 }
 
+/** A message's events, each with its JSON text (serialized once: archived and inserted as is). */
+type Unpacked = { msg: Message<unknown>; events: AuditEvent[]; texts: string[]; bad: unknown[] };
+
+function unpackMessage(msg: Message<unknown>): Unpacked {
+  const { events, bad } = unpack(msg.body);
+  return { msg, events, texts: events.map((e) => JSON.stringify(e)), bad };
+}
+
 /** Writes one message's events alone; parks those that fail while others succeed. */
-async function writeAlone(
-  db: D1Database,
-  msg: Message<unknown>,
-  events: AuditEvent[],
-  now: number,
-  isArchived: boolean,
-) {
+async function writeAlone(db: D1Database, u: Unpacked, now: number, isArchived: boolean) {
+  const { msg, events, texts } = u;
   try {
-    await insertEvents(db, events, isArchived);
+    await insertEvents(db, texts, isArchived);
     msg.ack();
     return;
   } catch {
     // One event at a time below.
   }
   const failed: AuditEvent[] = [];
-  for (const e of events) {
+  for (const [i, e] of events.entries()) {
     try {
-      await insertEvents(db, [e], isArchived);
+      await insertEvents(db, [texts[i] as string], isArchived);
     } catch {
       failed.push(e);
     }
@@ -129,10 +132,7 @@ async function writeAlone(
  * message id: a redelivery overwrites them), then writes D1 marked archived. A message
  * whose archive write fails is retried whole and nothing of it reaches D1 this time.
  */
-async function archived(
-  archive: R2Bucket | undefined,
-  unpacked: { msg: Message<unknown>; events: AuditEvent[]; bad: unknown[] }[],
-) {
+async function archived(archive: R2Bucket | undefined, unpacked: Unpacked[]): Promise<Unpacked[]> {
   if (!archive) return unpacked;
   const results = await Promise.allSettled(
     unpacked.map((u) =>
@@ -141,7 +141,11 @@ async function archived(
         : archiveEvents(
             archive,
             u.msg.id,
-            u.events.map((e) => ({ workspaceId: e.workspaceId, time: e.time, json: JSON.stringify(e) })),
+            u.events.map((e, i) => ({
+              workspaceId: e.workspaceId,
+              time: e.time,
+              json: u.texts[i] as string,
+            })),
           ),
     ),
   );
@@ -158,16 +162,13 @@ export async function consumeAudit(
   archive?: R2Bucket,
 ): Promise<void> {
   const now = Date.now();
-  const unpacked = await archived(
-    archive,
-    batch.messages.map((msg) => ({ msg, ...unpack(msg.body) })),
-  );
+  const unpacked = await archived(archive, batch.messages.map(unpackMessage));
   const isArchived = archive !== undefined;
   const bad = unpacked.flatMap((u) => u.bad);
   try {
     await insertEvents(
       db,
-      unpacked.flatMap((u) => u.events),
+      unpacked.flatMap((u) => u.texts),
       isArchived,
     );
     await park(db, bad, now);
@@ -186,7 +187,7 @@ export async function consumeAudit(
       }
     }
     if (u.events.length === 0) u.msg.ack();
-    else await writeAlone(db, u.msg, u.events, now, isArchived);
+    else await writeAlone(db, u, now, isArchived);
   }
 }
 
