@@ -88,59 +88,70 @@ export const archivedFrom = (json: string): ArchivedEvent => {
   return { workspaceId: e.workspaceId, time: e.time, json };
 };
 
-/** The dates (YYYY-MM-DD) the archive holds for a workspace, oldest first. */
-export async function archivedDates(bucket: R2Bucket, ws: string): Promise<string[]> {
-  const prefix = workspacePrefix(ws);
-  const dates: string[] = [];
+/** Every page of an R2 listing (R2 lists at most 1,000 entries a call). */
+async function* listPages(bucket: R2Bucket, options: R2ListOptions): AsyncGenerator<R2Objects> {
   let cursor: string | undefined;
   do {
-    const page = await bucket.list({ prefix, delimiter: '/', ...(cursor ? { cursor } : {}) });
-    for (const p of page.delimitedPrefixes) {
-      const m = /date=([0-9]{4}-[0-9]{2}-[0-9]{2})\/$/.exec(p);
-      if (m?.[1]) dates.push(m[1]);
-    }
+    const page = await bucket.list({ ...options, ...(cursor ? { cursor } : {}) });
+    yield page;
     cursor = page.truncated ? page.cursor : undefined;
   } while (cursor);
-  return dates.sort();
+}
+
+/** The sub-partitions (`date=` or `hour=` values) directly under a prefix. */
+async function partitionsUnder(bucket: R2Bucket, prefix: string, key: 'date' | 'hour'): Promise<string[]> {
+  const found: string[] = [];
+  const pattern = new RegExp(`${key}=([0-9-]+)/$`);
+  for await (const page of listPages(bucket, { prefix, delimiter: '/' }))
+    for (const p of page.delimitedPrefixes) {
+      const m = pattern.exec(p);
+      if (m?.[1]) found.push(m[1]);
+    }
+  return found.sort();
+}
+
+/** The dates (YYYY-MM-DD) the archive holds for a workspace, oldest first. */
+export function archivedDates(bucket: R2Bucket, ws: string): Promise<string[]> {
+  return partitionsUnder(bucket, workspacePrefix(ws), 'date');
 }
 
 /** The hours (epoch ms at their start) of one date that hold objects for a workspace. */
 export async function archivedHours(bucket: R2Bucket, ws: string, date: string): Promise<number[]> {
-  const hours: number[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await bucket.list({
-      prefix: `${workspacePrefix(ws)}date=${date}/`,
-      delimiter: '/',
-      ...(cursor ? { cursor } : {}),
-    });
-    for (const p of page.delimitedPrefixes) {
-      const m = /hour=([0-9]{2})\/$/.exec(p);
-      if (m?.[1]) hours.push(Date.parse(`${date}T${m[1]}:00:00Z`));
-    }
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
-  return hours;
+  const hours = await partitionsUnder(bucket, `${workspacePrefix(ws)}date=${date}/`, 'hour');
+  return hours.map((h) => Date.parse(`${date}T${h}:00:00Z`));
 }
 
 /** Every object key of one partition prefix. */
 async function keysUnder(bucket: R2Bucket, prefix: string): Promise<string[]> {
   const keys: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await bucket.list({ prefix, ...(cursor ? { cursor } : {}) });
-    for (const o of page.objects) keys.push(o.key);
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
+  for await (const page of listPages(bucket, { prefix })) for (const o of page.objects) keys.push(o.key);
   return keys;
+}
+
+/** Events the archive holds for a workspace dated in [from, to), from the objects' metadata (no reads). */
+export async function archivedCount(bucket: R2Bucket, ws: string, from: number, to: number): Promise<number> {
+  let n = 0;
+  for (const date of await archivedDates(bucket, ws)) {
+    const day = Date.parse(`${date}T00:00:00Z`);
+    if (day + 86_400_000 <= from || day >= to) continue;
+    // `include` is an R2 list option the bundled types do not declare.
+    const options = { prefix: `${workspacePrefix(ws)}date=${date}/`, include: ['customMetadata'] };
+    for await (const page of listPages(bucket, options as R2ListOptions))
+      for (const o of page.objects) n += Number(o.customMetadata?.events ?? 0);
+  }
+  return n;
 }
 
 /**
  * The archived events of one workspace in one UTC hour (the hour starting at `hourStart`),
- * each once (a decision archived twice, e.g. by a retried direct write, counts once),
- * newest first by (time, decisionId).
+ * by decision id: a decision archived twice (e.g. by a retried direct write) counts once.
+ * Unordered; the reader merges and orders.
  */
-export async function archivedHour(bucket: R2Bucket, ws: string, hourStart: number): Promise<AuditEvent[]> {
+export async function archivedHour(
+  bucket: R2Bucket,
+  ws: string,
+  hourStart: number,
+): Promise<Map<string, AuditEvent>> {
   const { date, hour } = partitionOf(hourStart);
   const keys = await keysUnder(bucket, `${workspacePrefix(ws)}date=${date}/hour=${hour}/`);
   const byId = new Map<string, AuditEvent>();
@@ -153,19 +164,9 @@ export async function archivedHour(bucket: R2Bucket, ws: string, hourStart: numb
       if (e.workspaceId === ws) byId.set(e.decisionId, e);
     }
   }
-  return [...byId.values()].sort((a, b) =>
-    a.time !== b.time
-      ? b.time - a.time
-      : a.decisionId < b.decisionId
-        ? 1
-        : a.decisionId > b.decisionId
-          ? -1
-          : 0,
-  );
+  return byId;
 }
 
-/** Start of the UTC hour holding `time`. */
-export const hourStart = (time: number) => Math.floor(time / HOUR) * HOUR;
 export const ARCHIVE_HOUR_MS = HOUR;
 
 /** Deletes a workspace's archive partitions dated before `cutoff` (archive retention); returns objects deleted. */

@@ -107,6 +107,25 @@ function where(
   return { sql: clauses.join(' AND '), params };
 }
 
+/**
+ * How many stored events match. With `onlyHotFrom`, rows older than it count only when the
+ * archive does not hold them yet (the older ones are counted from the archive instead).
+ */
+export async function countAudit(
+  db: D1Database,
+  ws: string,
+  filter: AuditFilter,
+  onlyHotFrom?: number,
+): Promise<number> {
+  const w = where(ws, filter);
+  const hot = onlyHotFrom === undefined ? '' : ' AND (time >= ? OR archived = 0)';
+  const row = await db
+    .prepare(`SELECT COUNT(*) AS n FROM audit_events WHERE ${w.sql}${hot}`)
+    .bind(...w.params, ...(onlyHotFrom === undefined ? [] : [onlyHotFrom]))
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
 export async function queryAudit(
   db: D1Database,
   ws: string,
@@ -291,7 +310,7 @@ export async function* eventsNewestFirst(
     .sort((a, b) => b - a);
   if (visit.length === 0) yield { events: [], next: null };
   for (const [i, h] of visit.entries()) {
-    const byId = new Map((await archivedHour(archive.bucket, ws, h)).map((e) => [e.decisionId, e]));
+    const byId = await archivedHour(archive.bucket, ws, h);
     if (unarchivedHours.has(h)) {
       const rows = await db
         .prepare(
@@ -307,27 +326,6 @@ export async function* eventsNewestFirst(
     const after = visit[i + 1];
     yield { events, next: after === undefined ? null : { phase: 'archive', hour: after } };
   }
-}
-
-/** Events the archive holds for a workspace dated in [from, to), from the objects' metadata (no reads). */
-export async function archivedCount(bucket: R2Bucket, ws: string, from: number, to: number): Promise<number> {
-  let n = 0;
-  for (const date of await archivedDates(bucket, ws)) {
-    const day = Date.parse(`${date}T00:00:00Z`);
-    if (day + 86_400_000 <= from || day >= to) continue;
-    let cursor: string | undefined;
-    do {
-      // `include` is an R2 list option the bundled types do not declare.
-      const page = await bucket.list({
-        prefix: `audit/ws=${ws}/date=${date}/`,
-        include: ['customMetadata'],
-        ...(cursor ? { cursor } : {}),
-      } as R2ListOptions);
-      for (const o of page.objects) n += Number(o.customMetadata?.events ?? 0);
-      cursor = page.truncated ? page.cursor : undefined;
-    } while (cursor);
-  }
-  return n;
 }
 
 export function exportAudit(

@@ -9,7 +9,8 @@
  * during the job does not change its answer, and chunks of any size add up to the
  * inline answer.
  */
-import { type AuditFilter, archivedCount, eventsNewestFirst, type ReadPosition } from '../audit/queries';
+import { archivedCount } from '../audit/archive';
+import { type AuditFilter, countAudit, eventsNewestFirst, type ReadPosition } from '../audit/queries';
 import type { FieldError, ImpactJob, ImpactRequest, ImpactResult, Permission } from '../contract';
 import { badRequest, notFound, unavailable, VerdictError } from '../lib/errors';
 import { randomId } from '../lib/ids';
@@ -136,31 +137,12 @@ const filterOf = (req: Pinned): AuditFilter => ({
 
 /** Stored decisions in the window: D1's (hot window and rows not archived yet) plus the archive's (from object metadata). */
 async function countWindow(env: ImpactEnv, ws: string, req: Pinned): Promise<number> {
-  const f = filterOf(req);
-  const clauses = ['workspace_id = ?', 'time >= ?', 'time < ?'];
-  const params: unknown[] = [ws, f.from, f.to];
-  if (env.ARCHIVE) {
-    clauses.push('(time >= ? OR archived = 0)');
-    params.push(req.hotStart);
-  }
-  for (const [col, v] of [
-    ['resource', f.resource],
-    ['action', f.action],
-    ['subject', f.subject],
-  ] as const) {
-    if (v !== undefined) {
-      clauses.push(`${col} = ?`);
-      params.push(v);
-    }
-  }
-  const row = await env.DB.prepare(`SELECT COUNT(*) AS n FROM audit_events WHERE ${clauses.join(' AND ')}`)
-    .bind(...params)
-    .first<{ n: number }>();
+  const inD1 = await countAudit(env.DB, ws, filterOf(req), env.ARCHIVE ? req.hotStart : undefined);
   const archived =
     env.ARCHIVE && req.since < req.hotStart
       ? await archivedCount(env.ARCHIVE, ws, req.since, Math.min(req.until, req.hotStart))
       : 0;
-  return (row?.n ?? 0) + archived;
+  return inD1 + archived;
 }
 
 /**
