@@ -317,8 +317,9 @@ describe('impact analysis: replay against a draft', () => {
       expect(withoutVersions(s.after.reasons)).toEqual(withoutVersions((direct?.reasons ?? []).slice(0, 5)));
     }
 
-    // Per-rule hits: "after" counts equal the direct v2 decisions' deciding rules (card cases included,
-    // since a replay that is indeterminate still names the rule it would have used).
+    // Per-rule hits: the cases without a card are decided exactly as the direct v2 decisions
+    // are, so each rule's "after" count is at least their count for it; card cases (replayed
+    // indeterminate, still naming the rule that decided the replay) can only add to it.
     const afterHits = new Map<string, number>();
     all.forEach((c, i) => {
       if (c.card) return;
