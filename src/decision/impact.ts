@@ -36,7 +36,6 @@ export type ImpactTally = Counts & {
   byResourceAction: Record<string, Counts>;
   bySubject: Record<string, Counts>;
   subjectsLeftOut: number;
-  subjectCount: number;
   /** `${policy}\u0000${rule}` → hits before, after. */
   rules: Record<string, [number, number]>;
   samples: ImpactResult['samples'];
@@ -62,7 +61,6 @@ export function newTally(): ImpactTally {
     byResourceAction: {},
     bySubject: {},
     subjectsLeftOut: 0,
-    subjectCount: 0,
     rules: {},
     samples: [],
   };
@@ -124,6 +122,8 @@ export function replayInto(
   draft: Engine,
   options: { samples: number },
 ): void {
+  // Subjects tracked so far (counted once per call, not stored: the tally's keys say it).
+  let subjects = Object.keys(tally.bySubject).length;
   for (const e of events) {
     // A refusal (bad token, unrouted gateway request) was decided before any policy and
     // has no subject or attributes: nothing to replay.
@@ -156,8 +156,8 @@ export function replayInto(
     tally.byResourceAction[ra] = byRa;
     const subject = tally.bySubject[e.subject];
     if (subject) bump(subject, kind);
-    else if (tally.subjectCount < MAX_TRACKED_SUBJECTS) {
-      tally.subjectCount++;
+    else if (subjects < MAX_TRACKED_SUBJECTS) {
+      subjects++;
       const fresh = zero();
       bump(fresh, kind);
       tally.bySubject[e.subject] = fresh;
