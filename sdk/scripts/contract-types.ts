@@ -34,6 +34,8 @@ import type {
   PolicySummarySchema,
   PolicyVersionSchema,
   PolicyWriteResultSchema,
+  PrincipalCheckRequestSchema,
+  PrincipalCheckSchema,
   ProblemSchema,
   ProviderInputSchema,
   ProviderSchema,
@@ -70,6 +72,8 @@ export type Permission = z.input<typeof PermissionSchema>;
 export type Binding = z.infer<typeof BindingSchema>;
 export type ProviderInput = z.input<typeof ProviderInputSchema>;
 export type Provider = z.infer<typeof ProviderSchema>;
+export type PrincipalCheckRequest = z.input<typeof PrincipalCheckRequestSchema>;
+export type PrincipalCheck = z.infer<typeof PrincipalCheckSchema>;
 export type Attributes = z.infer<typeof AttributesSchema>;
 export type SimulateRequest = z.input<typeof SimulateRequestSchema>;
 export type AuditEvent = z.infer<typeof AuditEventSchema>;

@@ -34,6 +34,8 @@ import type {
   PolicySummary,
   PolicyVersion,
   PolicyWriteResult,
+  PrincipalCheck,
+  PrincipalCheckRequest,
   Provider,
   ProviderInput,
   RecordPage,
@@ -240,6 +242,10 @@ export class VerdictClient {
   }
   deleteAuthProvider(id: string): Promise<void> {
     return this.request('DELETE', `${this.ws}/auth-providers/${encodeURIComponent(id)}`);
+  }
+  /** Verify a token against one provider (or map claims): the ext_* attributes policies would see, or the refusal. */
+  checkPrincipal(providerId: string, input: PrincipalCheckRequest): Promise<{ data: PrincipalCheck }> {
+    return this.request('POST', `${this.ws}/auth-providers/${encodeURIComponent(providerId)}/check`, input);
   }
   simulate(
     input: SimulateRequest,

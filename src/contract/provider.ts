@@ -4,6 +4,7 @@
  * mappings are exactly the seed format.
  */
 import { z } from 'zod';
+import { TOKEN_REASONS } from './refusals';
 
 export const PROVIDER_TYPES = [
   'clerk',
@@ -98,3 +99,44 @@ export const MappedAttributeSchema = z.object({
 export const AttributesSchema = z
   .object({ mapped: z.array(MappedAttributeSchema), builtin: z.array(z.string()) })
   .meta({ id: 'Attributes' });
+
+/**
+ * POST …/auth-providers/{id}/check: what a token (verified against this provider, as a
+ * decision would verify it, revocations included) or a set of claims (mapped only, not
+ * verified: the playground's "claims") becomes for policies. The token is never echoed.
+ */
+export const PrincipalCheckRequestSchema = z
+  .object({
+    token: z.string().min(1).max(16_384).optional().describe('An end-user JWT issued by this provider'),
+    claims: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('Claims as a token would carry them; mapped through the claim mappings, not verified'),
+  })
+  .strict()
+  .refine((b) => (b.token === undefined) !== (b.claims === undefined), {
+    message: 'Send exactly one of token and claims',
+  })
+  .meta({ id: 'PrincipalCheckRequest' });
+export type PrincipalCheckRequest = z.infer<typeof PrincipalCheckRequestSchema>;
+
+export const PrincipalCheckSchema = z
+  .discriminatedUnion('ok', [
+    z.object({
+      ok: z.literal(true),
+      /** true for a token whose signature and claims were checked; false for claims. */
+      verified: z.boolean(),
+      subject: z.string().nullable(),
+      provider: z.string(),
+      attributes: z
+        .record(z.string(), z.unknown())
+        .describe('What policies see: ext_* plus sub, issuer, provider'),
+    }),
+    z.object({
+      ok: z.literal(false),
+      reason: z.enum(TOKEN_REASONS),
+      detail: z.string(),
+    }),
+  ])
+  .meta({ id: 'PrincipalCheck' });
+export type PrincipalCheck = z.infer<typeof PrincipalCheckSchema>;

@@ -154,7 +154,8 @@ export function decisionInput(
   };
 }
 
-function keyDeps(env: DecisionEnv): KeyDeps {
+/** Where verification gets key sets: the development IdP's own keys (when enabled) or the published JWKS. */
+export function keyDeps(env: DecisionEnv): KeyDeps {
   const dev = flag(env.DEV_IDP);
   return {
     CACHE: env.CACHE,

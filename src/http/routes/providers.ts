@@ -1,7 +1,12 @@
 /** Auth providers (bring your own token): CRUD with registration-time checks. */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { ProviderInputSchema, ProviderSchema } from '../../contract';
+import {
+  PrincipalCheckRequestSchema,
+  PrincipalCheckSchema,
+  ProviderInputSchema,
+  ProviderSchema,
+} from '../../contract';
 import {
   createProvider,
   providerOf,
@@ -9,6 +14,7 @@ import {
   removeProvider,
   replaceProvider,
 } from '../../decision/admin/providers';
+import { checkPrincipal } from '../../decision/principal-check';
 import { flag } from '../../env';
 import { requireKey } from '../middleware/auth';
 import { adminErrors, dataOf, errors, jsonBody, named, router, WorkspaceParam } from '../openapi';
@@ -110,5 +116,27 @@ providerRoutes.openapi(
   async (c) => {
     await removeProvider(c.env, c.get('workspace').id, c.req.valid('param').id);
     return c.body(null, 204);
+  },
+);
+
+providerRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/workspaces/{ws}/auth-providers/{id}/check',
+    operationId: 'checkPrincipal',
+    tags: ['Auth providers'],
+    summary:
+      'Verify a token against this provider (or map claims) and show what policies would see, or the precise refusal',
+    middleware: [requireKey('providers:read')] as const,
+    request: { params: IdParam, body: jsonBody(PrincipalCheckRequestSchema) },
+    responses: {
+      200: dataOf(PrincipalCheckSchema, 'The mapped attributes, or why the token is refused'),
+      ...adminErrors,
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    return c.json({ data: await checkPrincipal(c.env, c.get('workspace').id, id, body, Date.now()) }, 200);
   },
 );
