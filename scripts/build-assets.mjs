@@ -1,7 +1,10 @@
-// Static assets the Worker serves (wrangler.toml [assets] → public/): the API reference's
-// JavaScript and CSS from the pinned swagger-ui-dist package, so /docs works offline and
-// under a strict Content-Security-Policy (no CDN). Runs on install (prepare), before dev
-// and before tests; public/ is generated, not committed.
+// Static assets the Worker serves (wrangler.toml [assets] → public/), so /docs and /console
+// work offline and under a strict Content-Security-Policy (no CDN):
+// - public/docs: the API reference's JavaScript and CSS from the pinned swagger-ui-dist;
+// - public/console: the console (console/, Preact + CodeMirror + Chart.js) built by Vite;
+// - public/_headers: the console's security headers (Workers static assets apply them to
+//   the files they serve; the Worker never runs for those requests).
+// Runs on install (prepare), before dev and before tests; public/ is generated, not committed.
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -20,5 +23,39 @@ writeFileSync(
   `window.addEventListener('load', () => {
   window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#reference', deepLinking: true, tryItOutEnabled: true });
 });
+`,
+);
+
+const { build } = await import('vite');
+await build({ configFile: join(root, 'console', 'vite.config.ts') });
+
+// Only this origin, nothing inline, no framing, no form posts, no referrer: the API key
+// lives in this page's sessionStorage, so nothing else may run in or embed it.
+const CONSOLE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+const consoleHeaders = [
+  `  Content-Security-Policy: ${CONSOLE_CSP}`,
+  '  X-Content-Type-Options: nosniff',
+  '  Referrer-Policy: no-referrer',
+  '  X-Frame-Options: DENY',
+  '  Cross-Origin-Opener-Policy: same-origin',
+].join('\n');
+writeFileSync(
+  join(root, 'public', '_headers'),
+  `/console
+${consoleHeaders}
+/console/*
+${consoleHeaders}
+/console/assets/*
+  Cache-Control: public, max-age=31536000, immutable
 `,
 );

@@ -1,0 +1,32 @@
+/** A line diff between two texts (jsdiff), as added/removed/kept lines with +/− markers. */
+import { diffLines } from 'diff';
+
+export function DiffView({ before, after, label }: { before: string; after: string; label: string }) {
+  const parts = diffLines(before, after);
+  let added = 0;
+  let removed = 0;
+  for (const p of parts) {
+    if (p.added) added += p.count ?? 0;
+    if (p.removed) removed += p.count ?? 0;
+  }
+  return (
+    <figure>
+      <figcaption class="muted">
+        {label}: {added} line{added === 1 ? '' : 's'} added, {removed} removed
+      </figcaption>
+      <section class="diff" aria-label={label}>
+        {parts.flatMap((p, i) =>
+          p.value
+            .replace(/\n$/, '')
+            .split('\n')
+            .map((line, j) => (
+              <div key={`${i}:${j}`} class={p.added ? 'add' : p.removed ? 'del' : ''}>
+                {p.added ? '+ ' : p.removed ? '− ' : '  '}
+                {line}
+              </div>
+            )),
+        )}
+      </section>
+    </figure>
+  );
+}

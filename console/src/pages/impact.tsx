@@ -1,0 +1,641 @@
+/**
+ * Impact & shadow: what a policy change would do before it ships. "Replay a draft" runs
+ * every stored decision of a window against the edited policy (inline, or as a job polled
+ * each second) and shows the flips by resource, subject and rule, with explained samples.
+ * "Shadow" attaches the draft beside the live policy: it is evaluated on live traffic and
+ * decides nothing, until it is promoted or detached. A route argument picks the policy.
+ */
+import {
+  type ImpactJob,
+  type ImpactRequest,
+  type ImpactResult,
+  type PolicyDocument,
+  type Shadow,
+  VerdictError,
+} from '@verdict-authz/sdk';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { PageProps } from '../app';
+import { BarChart, COLORS } from '../charts';
+import { type ShownProblem, toProblem } from '../problem';
+import { href } from '../router';
+import { can } from '../session';
+import {
+  Badge,
+  Field,
+  formatTime,
+  Json,
+  Loaded,
+  PageHeader,
+  ProblemBox,
+  parseJson,
+  useAction,
+  useAsync,
+} from '../ui';
+import { Reasons } from './audit';
+
+type Session = PageProps['session'];
+
+const WINDOWS = [
+  { value: '1h', label: 'Last hour' },
+  { value: '24h', label: 'Last 24 hours' },
+  { value: '7d', label: 'Last 7 days' },
+  { value: '30d', label: 'Last 30 days' },
+];
+
+export function ImpactPage({ session, arg }: PageProps) {
+  const policies = useAsync(() => session.client.listPolicies().then((r) => r.data), []);
+  const [chosen, setChosen] = useState<string | undefined>(arg);
+  const name = chosen ?? policies.data?.[0]?.name;
+
+  return (
+    <section>
+      <PageHeader title="Impact & shadow" />
+      <p class="muted">
+        Replay the stored decisions against a draft, or run it in shadow beside the live policy, before it
+        ships.
+      </p>
+      <Loaded state={policies}>
+        {(items) =>
+          items.length === 0 ? (
+            <p>No policy yet: write one on the Policies page first.</p>
+          ) : (
+            <>
+              <Field label="Policy">
+                {(id) => (
+                  <select id={id} value={name} onChange={(e) => setChosen(e.currentTarget.value)}>
+                    {items.map((p) => (
+                      <option key={p.name} value={p.name}>
+                        {p.name} (v{p.currentVersion})
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+              {name && <PolicyImpact key={name} session={session} name={name} />}
+            </>
+          )
+        }
+      </Loaded>
+    </section>
+  );
+}
+
+/** The draft of one policy (prefilled with its live version), its replay and its shadow. */
+function PolicyImpact({ session, name }: { session: Session; name: string }) {
+  const live = useAsync(() => session.client.getPolicy(name).then((r) => r.data), [name]);
+  const [draft, setDraft] = useState<string>();
+  const reset = () => live.data && setDraft(JSON.stringify(live.data.source, null, 2));
+  useEffect(() => {
+    if (draft === undefined) reset();
+  }, [live.data]);
+  const parsedDraft = () => {
+    const doc = parseJson(draft ?? '', 'The draft policy');
+    if (doc === undefined) throw new Error('The draft policy is empty');
+    return doc;
+  };
+
+  return (
+    <>
+      <section class="panel" aria-labelledby="impact-draft">
+        <h2 id="impact-draft">Draft</h2>
+        <Loaded state={live}>
+          {(p) => (
+            <>
+              <p class="muted">
+                Prefilled with {p.name} version {p.version} (live). Edit it, then replay it or attach it as a
+                shadow.
+              </p>
+              <Field label="Draft policy" hint="A Policy document (JSON)">
+                {(id) => (
+                  <textarea
+                    id={id}
+                    rows={16}
+                    spellcheck={false}
+                    value={draft ?? ''}
+                    onInput={(e) => setDraft(e.currentTarget.value)}
+                  />
+                )}
+              </Field>
+              <button type="button" class="secondary" onClick={reset}>
+                Reset draft
+              </button>
+            </>
+          )}
+        </Loaded>
+      </section>
+      <Replay session={session} name={name} draft={parsedDraft} />
+      <ShadowPanel session={session} name={name} draft={parsedDraft} />
+    </>
+  );
+}
+
+type ReplayForm = { since: string; resource: string; action: string; subject: string };
+
+function Replay({ session, name, draft }: { session: Session; name: string; draft: () => unknown }) {
+  const [form, setForm] = useState<ReplayForm>({ since: '7d', resource: '', action: '', subject: '' });
+  const set = (patch: Partial<ReplayForm>) => setForm((f) => ({ ...f, ...patch }));
+  const action = useAction();
+  const [result, setResult] = useState<ImpactResult>();
+  const [job, setJob] = useState<ImpactJob>();
+  const [pollError, setPollError] = useState<ShownProblem>();
+  const jobId = useRef<string>();
+
+  // A job is polled each second until it is done or failed (and no longer once the page is left).
+  useEffect(() => {
+    if (!job || job.status === 'done' || job.status === 'failed') return;
+    const id = job.id;
+    const timer = setTimeout(async () => {
+      try {
+        const { data } = await session.client.getImpactJob(id);
+        if (jobId.current === id) setJob(data);
+      } catch (err) {
+        if (jobId.current === id) setPollError(toProblem(err));
+      }
+    }, 1000);
+    return () => clearTimeout(timer);
+  }, [job, session]);
+
+  const shown = result ?? (job?.status === 'done' ? (job.result ?? undefined) : undefined);
+  const running = job !== undefined && (job.status === 'queued' || job.status === 'running') && !pollError;
+
+  return (
+    <section class="panel" aria-labelledby="impact-replay">
+      <h2 id="impact-replay">Replay a draft</h2>
+      <form
+        aria-label="Replay a draft"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setResult(undefined);
+          setJob(undefined);
+          setPollError(undefined);
+          jobId.current = undefined;
+          const answer = await action.run(() => {
+            const request: ImpactRequest = { policies: { [name]: draft() }, since: form.since };
+            if (form.resource.trim()) request.resource = form.resource.trim();
+            if (form.action.trim()) request.action = form.action.trim();
+            if (form.subject.trim()) request.subject = form.subject.trim();
+            return session.client.impact(request);
+          });
+          if (!answer) return;
+          if ('result' in answer) setResult(answer.result);
+          else {
+            jobId.current = answer.job.id;
+            setJob(answer.job);
+          }
+        }}
+      >
+        <div class="grid">
+          <Field label="Window">
+            {(id) => (
+              <select id={id} value={form.since} onChange={(e) => set({ since: e.currentTarget.value })}>
+                {WINDOWS.map((w) => (
+                  <option key={w.value} value={w.value}>
+                    {w.label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Resource" hint="Optional: only this resource">
+            {(id) => (
+              <input
+                id={id}
+                value={form.resource}
+                onInput={(e) => set({ resource: e.currentTarget.value })}
+              />
+            )}
+          </Field>
+          <Field label="Action" hint="Optional: only this action">
+            {(id) => (
+              <input id={id} value={form.action} onInput={(e) => set({ action: e.currentTarget.value })} />
+            )}
+          </Field>
+          <Field label="Subject" hint="Optional: only this subject">
+            {(id) => (
+              <input id={id} value={form.subject} onInput={(e) => set({ subject: e.currentTarget.value })} />
+            )}
+          </Field>
+        </div>
+        <button type="submit" disabled={action.busy || running}>
+          {action.busy ? 'Replaying…' : 'Run replay'}
+        </button>
+      </form>
+      <ProblemBox problem={action.error} />
+      <ProblemBox problem={pollError} />
+      {job && job.status !== 'done' && job.status !== 'failed' && (
+        <div role="status" aria-live="polite">
+          <p>
+            Replay job {job.status}: {job.processed} of {job.total} decisions replayed…
+          </p>
+          <progress aria-label="Replay progress" max={Math.max(job.total, 1)} value={job.processed} />
+        </div>
+      )}
+      {job?.status === 'failed' && (
+        <ProblemBox
+          problem={{
+            title: 'The replay job failed',
+            detail: job.error ?? 'No detail',
+            status: 0,
+            code: 'job_failed',
+            errors: [],
+          }}
+        />
+      )}
+      {shown && <ImpactView result={shown} />}
+    </section>
+  );
+}
+
+type Counts = {
+  considered: number;
+  unchanged: number;
+  allowToDeny: number;
+  denyToAllow: number;
+  indeterminate: number;
+};
+
+function CountCells({ c }: { c: Counts }) {
+  return (
+    <>
+      <td>{c.considered}</td>
+      <td>{c.unchanged}</td>
+      <td class={c.allowToDeny ? 'error' : undefined}>{c.allowToDeny}</td>
+      <td>{c.denyToAllow}</td>
+      <td>{c.indeterminate}</td>
+    </>
+  );
+}
+
+const countHeaders = (
+  <>
+    <th scope="col">Considered</th>
+    <th scope="col">Unchanged</th>
+    <th scope="col">Allow → Deny</th>
+    <th scope="col">Deny → Allow</th>
+    <th scope="col">Indeterminate</th>
+  </>
+);
+
+function ImpactView({ result: r }: { result: ImpactResult }) {
+  const changed = r.byResourceAction.filter((x) => x.allowToDeny + x.denyToAllow + x.indeterminate > 0);
+  return (
+    <section aria-label="Replay result" class="impact-result">
+      <h3>Result</h3>
+      <p class="muted">
+        Every stored decision from {formatTime(r.window.since)} to {formatTime(r.window.until)} was replayed.
+      </p>
+      <dl class="stats">
+        <div>
+          <dt>Considered</dt>
+          <dd>{r.considered}</dd>
+        </div>
+        <div>
+          <dt>Unchanged</dt>
+          <dd>{r.unchanged}</dd>
+        </div>
+        <div class="deny">
+          <dt>Allow → Deny</dt>
+          <dd>{r.allowToDeny}</dd>
+        </div>
+        <div class="allow">
+          <dt>Deny → Allow</dt>
+          <dd>{r.denyToAllow}</dd>
+        </div>
+        <div>
+          <dt>Indeterminate</dt>
+          <dd>{r.indeterminate}</dd>
+        </div>
+        <div>
+          <dt>Rule changed</dt>
+          <dd>{r.ruleChanged}</dd>
+        </div>
+        <div>
+          <dt>Excluded</dt>
+          <dd>{r.excluded}</dd>
+        </div>
+        <div>
+          <dt>Drift</dt>
+          <dd>{r.drift}</dd>
+        </div>
+      </dl>
+      {r.drift > 0 && (
+        <p class="warning">
+          {r.drift} decisions would already be answered differently by the live policies (drift): they are not
+          caused by this draft.
+        </p>
+      )}
+
+      <h3>By resource and action</h3>
+      {changed.length > 0 && (
+        <BarChart
+          label={`Flipped decisions by resource and action: ${changed
+            .slice(0, 5)
+            .map(
+              (x) =>
+                `${x.resource}:${x.action} ${x.allowToDeny} allow to deny, ${x.denyToAllow} deny to allow`,
+            )
+            .join('; ')}`}
+          labels={changed.map((x) => `${x.resource}:${x.action}`)}
+          datasets={[
+            { label: 'Allow → Deny', data: changed.map((x) => x.allowToDeny), color: COLORS.deny },
+            { label: 'Deny → Allow', data: changed.map((x) => x.denyToAllow), color: COLORS.allow },
+          ]}
+          stacked
+          horizontal
+        />
+      )}
+      {r.byResourceAction.length === 0 ? (
+        <p class="muted">No decisions in the window.</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <caption class="sr-only">Replay by resource and action</caption>
+            <thead>
+              <tr>
+                <th scope="col">Resource</th>
+                <th scope="col">Action</th>
+                {countHeaders}
+              </tr>
+            </thead>
+            <tbody>
+              {r.byResourceAction.map((x) => (
+                <tr key={`${x.resource}:${x.action}`}>
+                  <td>{x.resource}</td>
+                  <td>{x.action}</td>
+                  <CountCells c={x} />
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      <h3>By subject</h3>
+      {r.bySubject.length === 0 ? (
+        <p class="muted">No subject.</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <caption class="sr-only">Replay by subject</caption>
+            <thead>
+              <tr>
+                <th scope="col">Subject</th>
+                {countHeaders}
+              </tr>
+            </thead>
+            <tbody>
+              {r.bySubject.map((x) => (
+                <tr key={x.subject}>
+                  <td>
+                    <code>{x.subject}</code>
+                  </td>
+                  <CountCells c={x} />
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {r.subjectsLeftOut > 0 && (
+        <p class="muted">{r.subjectsLeftOut} changed decisions of further subjects are not listed.</p>
+      )}
+
+      <h3>Rule hits</h3>
+      {r.rules.length === 0 ? (
+        <p class="muted">No rule decided anything in the window.</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <caption class="sr-only">Decisions per rule, before and after the draft</caption>
+            <thead>
+              <tr>
+                <th scope="col">Policy</th>
+                <th scope="col">Rule</th>
+                <th scope="col">Before</th>
+                <th scope="col">After</th>
+                <th scope="col">Change</th>
+              </tr>
+            </thead>
+            <tbody>
+              {r.rules.map((x) => (
+                <tr key={`${x.policy}/${x.rule}`}>
+                  <td>{x.policy}</td>
+                  <td>
+                    <code>{x.rule}</code>
+                  </td>
+                  <td>{x.before}</td>
+                  <td>{x.after}</td>
+                  <td>{x.after - x.before > 0 ? `+${x.after - x.before}` : x.after - x.before}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      <h3>Samples</h3>
+      {r.samples.length === 0 ? (
+        <p class="muted">No decision flips.</p>
+      ) : (
+        r.samples.map((s) => (
+          <details key={s.decisionId} class="sample">
+            <summary>
+              <code>{s.subject}</code> {s.resource}:{s.action} — <Badge decision={s.before.decision} /> →{' '}
+              <Badge decision={s.after.decision} /> <span class="muted">{formatTime(s.time)}</span>
+            </summary>
+            <p>
+              Decision <a href={href('audit', s.decisionId)}>{s.decisionId}</a>
+            </p>
+            <div class="split">
+              {(['before', 'after'] as const).map((side) => (
+                <div key={side}>
+                  <h4>{side === 'before' ? 'Before (stored)' : 'After (draft)'}</h4>
+                  <p>
+                    <Badge decision={s[side].decision} /> {s[side].policy ?? '—'}, rule{' '}
+                    <code>{s[side].ruleId ?? '—'}</code>
+                  </p>
+                  <Reasons reasons={s[side].reasons} />
+                </div>
+              ))}
+            </div>
+          </details>
+        ))
+      )}
+    </section>
+  );
+}
+
+/** getShadow, with "none attached" (404) as null rather than an error. */
+async function shadowOf(session: Session, name: string): Promise<Shadow | null> {
+  try {
+    return (await session.client.getShadow(name)).data;
+  } catch (err) {
+    if (err instanceof VerdictError && err.status === 404) return null;
+    throw err;
+  }
+}
+
+function ShadowPanel({ session, name, draft }: { session: Session; name: string; draft: () => unknown }) {
+  const shadow = useAsync(() => shadowOf(session, name), [name]);
+  const action = useAction();
+  const [done, setDone] = useState<string>();
+  const writable = can(session, 'policies:write');
+  const act = async (what: () => Promise<string>) => {
+    setDone(undefined);
+    const message = await action.run(what);
+    if (message) {
+      setDone(message);
+      shadow.reload();
+    }
+  };
+
+  return (
+    <section class="panel" aria-labelledby="impact-shadow">
+      <div class="row spread">
+        <h2 id="impact-shadow">Shadow</h2>
+        <button type="button" class="secondary" onClick={shadow.reload}>
+          Refresh shadow
+        </button>
+      </div>
+      <p class="muted">
+        A shadow draft is evaluated beside the live policy on every decision that uses it, and decides
+        nothing.
+      </p>
+      <Loaded state={shadow}>
+        {(s) => (s === null ? <p>No shadow attached.</p> : <ShadowView shadow={s} />)}
+      </Loaded>
+      <ProblemBox problem={action.error} />
+      {done && (
+        <p class="ok" role="status">
+          {done}
+        </p>
+      )}
+      {writable && (
+        <div class="row">
+          <button
+            type="button"
+            disabled={action.busy}
+            onClick={() =>
+              act(async () => {
+                const { data } = await session.client.attachShadow(name, draft() as PolicyDocument);
+                const warnings = (data as Shadow & { warnings?: { path: string; message: string }[] })
+                  .warnings;
+                return `Attached the draft as the shadow of ${name}${
+                  warnings?.length
+                    ? ` (warnings: ${warnings.map((w) => `${w.path} ${w.message}`).join('; ')})`
+                    : ''
+                }.`;
+              })
+            }
+          >
+            Attach draft as shadow
+          </button>
+          {shadow.data && (
+            <>
+              <button
+                type="button"
+                class="secondary"
+                disabled={action.busy}
+                onClick={() => {
+                  if (
+                    !window.confirm(`Promote the shadow of ${name}? It becomes the live version from now on.`)
+                  )
+                    return;
+                  act(async () => {
+                    const { data } = await session.client.promoteShadow(name);
+                    return `Promoted: ${name} is live at version ${data.version}.`;
+                  });
+                }}
+              >
+                Promote shadow
+              </button>
+              <button
+                type="button"
+                class="danger"
+                disabled={action.busy}
+                onClick={() =>
+                  act(async () => {
+                    await session.client.detachShadow(name);
+                    return `Detached the shadow of ${name}.`;
+                  })
+                }
+              >
+                Detach shadow
+              </button>
+            </>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function ShadowView({ shadow: s }: { shadow: Shadow }) {
+  const rate = s.evaluated ? ` (${((100 * s.diverged) / s.evaluated).toFixed(1)} %)` : '';
+  return (
+    <>
+      <dl class="stats">
+        <div>
+          <dt>Evaluated</dt>
+          <dd>{s.evaluated}</dd>
+        </div>
+        <div class={s.diverged ? 'deny' : undefined}>
+          <dt>Diverged</dt>
+          <dd>
+            {s.diverged}
+            {rate}
+          </dd>
+        </div>
+      </dl>
+      <p class="muted">
+        Attached {formatTime(s.attachedAt)} beside live version {s.liveVersion}.
+      </p>
+      <details>
+        <summary>Shadow draft</summary>
+        <Json value={s.draft} label="Shadow draft" />
+      </details>
+      <h3>Recent divergences</h3>
+      {s.examples.length === 0 ? (
+        <p class="muted">No divergence yet.</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <caption class="sr-only">Decisions where the shadow diverged from the live policy</caption>
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">Subject</th>
+                <th scope="col">Resource</th>
+                <th scope="col">Action</th>
+                <th scope="col">Live</th>
+                <th scope="col">Shadow</th>
+                <th scope="col">Decision</th>
+              </tr>
+            </thead>
+            <tbody>
+              {s.examples.map((x) => (
+                <tr key={x.decisionId}>
+                  <td>{formatTime(x.time)}</td>
+                  <td>
+                    <code>{x.subject ?? '—'}</code>
+                  </td>
+                  <td>{x.resource}</td>
+                  <td>{x.action}</td>
+                  <td>
+                    <Badge decision={x.live.decision} /> <code>{x.live.ruleId ?? '—'}</code>
+                  </td>
+                  <td>
+                    <Badge decision={x.shadow.decision} /> <code>{x.shadow.ruleId ?? '—'}</code>
+                  </td>
+                  <td>
+                    <a href={href('audit', x.decisionId)}>{x.decisionId}</a>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,331 @@
+/**
+ * The playground: a principal (claims mapped through a provider, a token verified by it,
+ * or ext_* attributes as they are), a resource, action, context, record, IP and instant
+ * give the decision with its full trace (POST /simulate), optionally against a draft
+ * policy beside the live answer. Claims and attributes are simulated: nothing is written.
+ * A token is a real end user's: it is decided for real through /authorize (audited, with
+ * a decision id), and the trace comes from the simulator with the token's verified
+ * attributes. The token field is emptied once used and the token is never shown.
+ */
+import type { Decision, PolicyDocument } from '@verdict-authz/sdk';
+import { useEffect, useState } from 'preact/hooks';
+import type { PageProps } from '../app';
+import { JsonEditor } from '../editor';
+import { href } from '../router';
+import { contractSchema } from '../schemas';
+import { can } from '../session';
+import { DecisionView, type Simulation } from '../trace-view';
+import { Field, Json, PageHeader, ProblemBox, parseJson, useAction, useAsync } from '../ui';
+
+type Mode = 'claims' | 'token' | 'attributes';
+
+const asObject = (v: unknown, what: string): Record<string, unknown> => {
+  if (v === undefined) return {};
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new Error(`${what} must be a JSON object`);
+  return v as Record<string, unknown>;
+};
+
+export function PlaygroundPage({ session, arg }: PageProps) {
+  const canProviders = can(session, 'providers:read');
+  const providers = useAsync(
+    () => (canProviders ? session.client.listAuthProviders().then((r) => r.data) : Promise.resolve([])),
+    [],
+  );
+  const policies = useAsync(() => session.client.listPolicies().then((r) => r.data.map((p) => p.name)), []);
+  const schema = useAsync(() => contractSchema('policy'), []);
+  const [mode, setMode] = useState<Mode>(canProviders ? 'claims' : 'attributes');
+  const [providerId, setProviderId] = useState('');
+  const [claims, setClaims] = useState(
+    '{\n  "sub": "user_1",\n  "role": "employee",\n  "approval_limit": 1000\n}',
+  );
+  const [token, setToken] = useState('');
+  const [attributes, setAttributes] = useState('{\n  "sub": "user_1",\n  "ext_role": "employee"\n}');
+  const [resource, setResource] = useState('orders');
+  const [action, setAction] = useState('approve');
+  const [context, setContext] = useState('{\n  "amount": 500\n}');
+  const [record, setRecord] = useState('');
+  const [ip, setIp] = useState('');
+  const [at, setAt] = useState('');
+  const [useDraft, setUseDraft] = useState(Boolean(arg));
+  const [draftName, setDraftName] = useState(arg ?? '');
+  const [draft, setDraft] = useState('');
+  const [draftRev, setDraftRev] = useState(0);
+  const [result, setResult] = useState<{
+    principal: Record<string, unknown>;
+    live: Simulation;
+    draft?: Simulation;
+    recorded?: Decision;
+  }>();
+  const run = useAction();
+
+  const chosenProvider = providerId || providers.data?.[0]?.id || '';
+  useEffect(() => {
+    if (!draftName && policies.data?.[0]) setDraftName(policies.data[0]);
+  }, [policies.data]);
+  useEffect(() => {
+    if (!useDraft || !draftName) return;
+    const loaded = (text: string) => {
+      setDraft(text);
+      setDraftRev((r) => r + 1);
+    };
+    session.client.getPolicy(draftName).then(
+      (r) => loaded(`${JSON.stringify(r.data.source, null, 2)}\n`),
+      () => loaded(''),
+    );
+  }, [useDraft, draftName]);
+
+  const principal = async (pasted: string): Promise<Record<string, unknown>> => {
+    if (mode === 'attributes') return asObject(parseJson(attributes, 'Attributes'), 'Attributes');
+    if (!chosenProvider) throw new Error('Choose a provider to map the claims or verify the token');
+    const body =
+      mode === 'claims' ? { claims: asObject(parseJson(claims, 'Claims'), 'Claims') } : { token: pasted };
+    const { data } = await session.client.checkPrincipal(chosenProvider, body);
+    if (!data.ok)
+      throw new Error(
+        `${mode === 'token' ? 'The token was' : 'The claims were'} refused: ${data.reason} — ${data.detail}`,
+      );
+    return data.attributes;
+  };
+
+  const onRun = async (e: Event) => {
+    e.preventDefault();
+    setResult(undefined);
+    const pasted = token.trim();
+    if (mode === 'token') setToken('');
+    const outcome = await run.run(async () => {
+      const attrs = await principal(pasted);
+      const check = {
+        resource: resource.trim(),
+        action: action.trim(),
+        context: asObject(parseJson(context, 'Context'), 'Context'),
+      };
+      const recorded =
+        mode === 'token'
+          ? (await session.client.checkAuthorization({ ...check, token: pasted })).data
+          : undefined;
+      const input = {
+        attributes: attrs,
+        ...check,
+        ...(record.trim() ? { record: asObject(parseJson(record, 'Record'), 'Record') } : {}),
+        ...(ip.trim() ? { ip: ip.trim() } : {}),
+        ...(at ? { at: new Date(at).toISOString() } : {}),
+      };
+      const live = (await session.client.simulate(input)).data;
+      const base = { principal: attrs, live, ...(recorded ? { recorded } : {}) };
+      if (!useDraft) return base;
+      const policy = parseJson(draft, 'The draft policy') as PolicyDocument;
+      return { ...base, draft: (await session.client.simulate({ ...input, policy })).data };
+    });
+    if (outcome) setResult(outcome);
+  };
+
+  return (
+    <section>
+      <PageHeader title="Playground" />
+      <p class="muted">
+        Decides against the live policies (and a draft, if you add one). Claims and attributes are simulated
+        and not audited; a token is decided for real and audited.
+      </p>
+      <div class="split">
+        <form class="panel" aria-label="Request" onSubmit={onRun}>
+          <fieldset>
+            <legend>Principal</legend>
+            <div class="row" role="radiogroup" aria-label="Principal from">
+              {(['claims', 'token', 'attributes'] as const)
+                .filter((m) => canProviders || m === 'attributes')
+                .map((m) => (
+                  <label class="check" key={m}>
+                    <input type="radio" name="mode" checked={mode === m} onChange={() => setMode(m)} />
+                    {m === 'claims' ? 'JWT claims' : m === 'token' ? 'A token' : 'Attributes'}
+                  </label>
+                ))}
+            </div>
+            {mode !== 'attributes' && (
+              <Field label="Provider">
+                {(id) => (
+                  <select
+                    id={id}
+                    value={chosenProvider}
+                    onChange={(e) => setProviderId(e.currentTarget.value)}
+                  >
+                    {(providers.data ?? []).map((p) => (
+                      <option key={p.id} value={p.id}>
+                        {p.name}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+            )}
+            {mode === 'claims' && (
+              <Field
+                label="Claims (JSON)"
+                hint="Mapped through the provider’s claim mappings, as a token’s would be"
+              >
+                {(id) => (
+                  <textarea
+                    id={id}
+                    rows={6}
+                    spellcheck={false}
+                    value={claims}
+                    onInput={(e) => setClaims(e.currentTarget.value)}
+                  />
+                )}
+              </Field>
+            )}
+            {mode === 'token' && (
+              <Field
+                label="Token"
+                hint="Verified by the provider and decided for real (audited); cleared once used"
+              >
+                {(id) => (
+                  <textarea
+                    id={id}
+                    rows={3}
+                    spellcheck={false}
+                    autoComplete="off"
+                    value={token}
+                    onInput={(e) => setToken(e.currentTarget.value)}
+                  />
+                )}
+              </Field>
+            )}
+            {mode === 'attributes' && (
+              <Field label="Attributes (JSON)" hint="ext_* plus sub, issuer, provider, as policies see them">
+                {(id) => (
+                  <textarea
+                    id={id}
+                    rows={6}
+                    spellcheck={false}
+                    value={attributes}
+                    onInput={(e) => setAttributes(e.currentTarget.value)}
+                  />
+                )}
+              </Field>
+            )}
+          </fieldset>
+          <div class="grid">
+            <Field label="Resource">
+              {(id) => (
+                <input
+                  id={id}
+                  required
+                  value={resource}
+                  onInput={(e) => setResource(e.currentTarget.value)}
+                />
+              )}
+            </Field>
+            <Field label="Action">
+              {(id) => (
+                <input id={id} required value={action} onInput={(e) => setAction(e.currentTarget.value)} />
+              )}
+            </Field>
+          </div>
+          <Field label="Context (JSON)" hint="request_metadata: e.g. the amount">
+            {(id) => (
+              <textarea
+                id={id}
+                rows={4}
+                spellcheck={false}
+                value={context}
+                onInput={(e) => setContext(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+          <details>
+            <summary>Record, IP and time</summary>
+            <Field label="Record (JSON, optional)">
+              {(id) => (
+                <textarea
+                  id={id}
+                  rows={3}
+                  spellcheck={false}
+                  value={record}
+                  onInput={(e) => setRecord(e.currentTarget.value)}
+                />
+              )}
+            </Field>
+            <div class="grid">
+              <Field label="Client IP (optional)">
+                {(id) => <input id={id} value={ip} onInput={(e) => setIp(e.currentTarget.value)} />}
+              </Field>
+              <Field label="At (optional)" hint="Your local time; default now">
+                {(id) => (
+                  <input
+                    id={id}
+                    type="datetime-local"
+                    step={1}
+                    value={at}
+                    onInput={(e) => setAt(e.currentTarget.value)}
+                  />
+                )}
+              </Field>
+            </div>
+          </details>
+          <fieldset>
+            <legend>Draft</legend>
+            <label class="check">
+              <input
+                type="checkbox"
+                checked={useDraft}
+                onChange={(e) => setUseDraft(e.currentTarget.checked)}
+              />{' '}
+              Also decide against a draft policy
+            </label>
+            {useDraft && (
+              <>
+                <Field label="Draft of policy">
+                  {(id) => (
+                    <select id={id} value={draftName} onChange={(e) => setDraftName(e.currentTarget.value)}>
+                      {(policies.data ?? []).map((p) => (
+                        <option key={p} value={p}>
+                          {p}
+                        </option>
+                      ))}
+                    </select>
+                  )}
+                </Field>
+                {schema.data && (
+                  <JsonEditor
+                    key={draftRev}
+                    label="Draft policy"
+                    value={draft}
+                    onChange={setDraft}
+                    schema={schema.data}
+                    minLines={10}
+                  />
+                )}
+              </>
+            )}
+          </fieldset>
+          <ProblemBox problem={run.error} />
+          <button type="submit" disabled={run.busy}>
+            {run.busy ? 'Deciding…' : 'Decide'}
+          </button>
+        </form>
+        <div aria-live="polite">
+          {result && (
+            <>
+              {result.recorded && (
+                <p class="ok" role="status">
+                  Recorded as decision{' '}
+                  <a href={href('audit', result.recorded.decisionId)}>
+                    <code>{result.recorded.decisionId}</code>
+                  </a>{' '}
+                  for <code>{result.recorded.subject}</code>: <strong>{result.recorded.decision}</strong>
+                </p>
+              )}
+              <DecisionView result={result.live} label="Live decision" />
+              {result.draft && <DecisionView result={result.draft} label="Draft decision" />}
+              <section class="panel" aria-label="Principal attributes">
+                <h2>Attributes used</h2>
+                <Json value={result.principal} />
+              </section>
+            </>
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,575 @@
+/**
+ * Providers: the seed's "Settings → Auth Providers → New Provider" as a form per type
+ * with the claim-mappings editor in the seed's format, the registration-time discovery
+ * result (or its error), and "paste a token": the token is verified against the provider
+ * and the mapped ext_* attributes, or the precise refusal, are shown. The token field is
+ * cleared as soon as it is checked.
+ */
+import type { Provider, ProviderInput } from '@verdict-authz/sdk';
+import { useState } from 'preact/hooks';
+import type { PageProps } from '../app';
+import { can } from '../session';
+import {
+  Field,
+  formatTime,
+  Json,
+  Loaded,
+  PageHeader,
+  ProblemBox,
+  parseJson,
+  useAction,
+  useAsync,
+} from '../ui';
+
+type Mapping = { jwtPath: string; attribute: string; required: boolean; defaultValue: string };
+type Form = {
+  id?: string;
+  name: string;
+  type: ProviderInput['type'];
+  issuer: string;
+  audiences: string;
+  jwksUri: string;
+  authorizedParties: string;
+  azpRequired: boolean;
+  tokenUse: '' | 'id' | 'access';
+  hsSecret: string;
+  clockToleranceSec: string;
+  mappings: Mapping[];
+};
+
+/** Each type's issuer shape, as its IdP documents it. */
+const TYPES: Record<ProviderInput['type'], { label: string; issuer: string }> = {
+  clerk: { label: 'Clerk', issuer: 'https://<your-app>.clerk.accounts.dev' },
+  auth0: { label: 'Auth0', issuer: 'https://<tenant>.auth0.com/' },
+  okta: { label: 'Okta', issuer: 'https://<org>.okta.com/oauth2/default' },
+  keycloak: { label: 'Keycloak', issuer: 'https://<host>/realms/<realm>' },
+  cognito: { label: 'Amazon Cognito', issuer: 'https://cognito-idp.<region>.amazonaws.com/<pool-id>' },
+  firebase: { label: 'Firebase', issuer: 'https://securetoken.google.com/<project-id>' },
+  supabase: { label: 'Supabase', issuer: 'https://<project-ref>.supabase.co/auth/v1' },
+  oidc: { label: 'Any OIDC provider', issuer: 'https://issuer.example.com' },
+};
+
+const empty = (): Form => ({
+  name: '',
+  type: 'clerk',
+  issuer: '',
+  audiences: '',
+  jwksUri: '',
+  authorizedParties: '',
+  azpRequired: false,
+  tokenUse: '',
+  hsSecret: '',
+  clockToleranceSec: '60',
+  mappings: [],
+});
+
+const list = (text: string) =>
+  text
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+function fromProvider(p: Provider): Form {
+  return {
+    id: p.id,
+    name: p.name,
+    type: p.type,
+    issuer: p.issuer,
+    audiences: p.audiences.join(', '),
+    jwksUri: p.jwksUri ?? '',
+    authorizedParties: (p.authorizedParties ?? []).join(', '),
+    azpRequired: p.azpRequired ?? false,
+    tokenUse: p.tokenUse ?? '',
+    hsSecret: '',
+    clockToleranceSec: String(p.clockToleranceSec),
+    mappings: p.claimMappings.map((m) => ({
+      jwtPath: m.jwtPath,
+      attribute: m.attribute,
+      required: m.required,
+      defaultValue: m.defaultValue === undefined ? '' : JSON.stringify(m.defaultValue),
+    })),
+  };
+}
+
+/** The claim mappings in the seed's format: { jwtPath, attribute, required, defaultValue? }. */
+function mappingsOf(form: Form): NonNullable<ProviderInput['claimMappings']> {
+  return form.mappings.map((m, i) => ({
+    jwtPath: m.jwtPath.trim(),
+    attribute: m.attribute.trim(),
+    required: m.required,
+    ...(m.defaultValue.trim() === ''
+      ? {}
+      : { defaultValue: parseJson(m.defaultValue, `The default value of mapping ${i + 1}`) }),
+  }));
+}
+
+function toInput(form: Form): ProviderInput {
+  return {
+    name: form.name.trim(),
+    type: form.type,
+    issuer: form.issuer.trim(),
+    audiences: list(form.audiences),
+    claimMappings: mappingsOf(form),
+    clockToleranceSec: Number(form.clockToleranceSec || 60),
+    ...(form.jwksUri.trim() ? { jwksUri: form.jwksUri.trim() } : {}),
+    ...(list(form.authorizedParties).length ? { authorizedParties: list(form.authorizedParties) } : {}),
+    ...(form.type === 'clerk' && form.azpRequired ? { azpRequired: true } : {}),
+    ...(form.type === 'cognito' && form.tokenUse ? { tokenUse: form.tokenUse } : {}),
+    ...(form.type === 'supabase' && form.hsSecret ? { hsSecret: form.hsSecret } : {}),
+  };
+}
+
+export function ProvidersPage({ session }: PageProps) {
+  const providers = useAsync(() => session.client.listAuthProviders().then((r) => r.data), []);
+  const [form, setForm] = useState<Form | null>(null);
+  const writable = can(session, 'providers:write');
+  return (
+    <section>
+      <PageHeader title="Auth providers">
+        {writable && !form && (
+          <button type="button" onClick={() => setForm(empty())}>
+            New provider
+          </button>
+        )}
+      </PageHeader>
+      <p class="muted">
+        Verdict verifies your IdP’s JWTs against the issuer’s published keys and maps claims to the
+        <code> ext_*</code> attributes policies read.
+      </p>
+      {form && (
+        <ProviderForm
+          session={session}
+          initial={form}
+          onDone={() => {
+            setForm(null);
+            providers.reload();
+          }}
+        />
+      )}
+      <Loaded state={providers}>
+        {(items) =>
+          items.length === 0 ? (
+            <p>No provider yet.</p>
+          ) : (
+            <div class="cards">
+              {items.map((p) => (
+                <ProviderCard
+                  key={p.id}
+                  session={session}
+                  provider={p}
+                  onEdit={writable ? () => setForm(fromProvider(p)) : undefined}
+                  onDeleted={providers.reload}
+                />
+              ))}
+            </div>
+          )
+        }
+      </Loaded>
+    </section>
+  );
+}
+
+function ProviderForm({
+  session,
+  initial,
+  onDone,
+}: {
+  session: PageProps['session'];
+  initial: Form;
+  onDone: () => void;
+}) {
+  const [form, setForm] = useState(initial);
+  const [saved, setSaved] = useState<Provider>();
+  const action = useAction();
+  const set = (patch: Partial<Form>) => setForm((f) => ({ ...f, ...patch }));
+  const setMapping = (i: number, patch: Partial<Mapping>) =>
+    set({ mappings: form.mappings.map((m, j) => (j === i ? { ...m, ...patch } : m)) });
+  const preview = (() => {
+    try {
+      return mappingsOf(form);
+    } catch (err) {
+      return (err as Error).message;
+    }
+  })();
+
+  return (
+    <form
+      class="panel"
+      aria-label={form.id ? `Edit provider ${initial.name}` : 'New provider'}
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const result = await action.run(async () => {
+          const input = toInput(form);
+          return form.id
+            ? session.client.replaceAuthProvider(form.id, input)
+            : session.client.createAuthProvider(input);
+        });
+        if (result) setSaved(result.data);
+      }}
+    >
+      <h2>{form.id ? `Edit ${initial.name}` : 'New provider'}</h2>
+      <div class="grid">
+        <Field label="Type">
+          {(id) => (
+            <select
+              id={id}
+              value={form.type}
+              disabled={Boolean(form.id)}
+              onChange={(e) => set({ type: e.currentTarget.value as Form['type'] })}
+            >
+              {Object.entries(TYPES).map(([value, t]) => (
+                <option key={value} value={value}>
+                  {t.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Name">
+          {(id) => (
+            <input id={id} required value={form.name} onInput={(e) => set({ name: e.currentTarget.value })} />
+          )}
+        </Field>
+        <Field label="Issuer URL" hint={`Exactly the tokens' iss, e.g. ${TYPES[form.type].issuer}`}>
+          {(id) => (
+            <input
+              id={id}
+              required
+              type="url"
+              placeholder={TYPES[form.type].issuer}
+              value={form.issuer}
+              onInput={(e) => set({ issuer: e.currentTarget.value })}
+            />
+          )}
+        </Field>
+        <Field label="Audiences" hint="Comma-separated; a token must name one of them in aud">
+          {(id) => (
+            <input
+              id={id}
+              value={form.audiences}
+              onInput={(e) => set({ audiences: e.currentTarget.value })}
+            />
+          )}
+        </Field>
+        <Field label="JWKS URL (optional)" hint="Default: from the issuer's discovery document">
+          {(id) => (
+            <input
+              id={id}
+              type="url"
+              value={form.jwksUri}
+              onInput={(e) => set({ jwksUri: e.currentTarget.value })}
+            />
+          )}
+        </Field>
+        <Field label="Authorized parties (azp)" hint="Comma-separated origins; empty accepts any">
+          {(id) => (
+            <input
+              id={id}
+              value={form.authorizedParties}
+              onInput={(e) => set({ authorizedParties: e.currentTarget.value })}
+            />
+          )}
+        </Field>
+        <Field label="Clock tolerance (s)">
+          {(id) => (
+            <input
+              id={id}
+              type="number"
+              min={0}
+              max={300}
+              value={form.clockToleranceSec}
+              onInput={(e) => set({ clockToleranceSec: e.currentTarget.value })}
+            />
+          )}
+        </Field>
+        {form.type === 'clerk' && (
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={form.azpRequired}
+              onChange={(e) => set({ azpRequired: e.currentTarget.checked })}
+            />{' '}
+            Require azp
+          </label>
+        )}
+        {form.type === 'cognito' && (
+          <Field label="Token use">
+            {(id) => (
+              <select
+                id={id}
+                value={form.tokenUse}
+                onChange={(e) => set({ tokenUse: e.currentTarget.value as Form['tokenUse'] })}
+              >
+                <option value="">Any</option>
+                <option value="id">ID tokens</option>
+                <option value="access">Access tokens</option>
+              </select>
+            )}
+          </Field>
+        )}
+        {form.type === 'supabase' && (
+          <Field label="HS256 JWT secret (legacy projects)" hint="Write-only: never shown again">
+            {(id) => (
+              <input
+                id={id}
+                type="password"
+                autoComplete="off"
+                value={form.hsSecret}
+                onInput={(e) => set({ hsSecret: e.currentTarget.value })}
+              />
+            )}
+          </Field>
+        )}
+      </div>
+
+      <fieldset>
+        <legend>Claim mappings</legend>
+        <p class="muted">
+          Each claim (a dotted path into the JWT) becomes ext_&lt;attribute&gt; for policies.
+        </p>
+        <table class="mappings">
+          <thead>
+            <tr>
+              <th scope="col">JWT path</th>
+              <th scope="col">Attribute</th>
+              <th scope="col">Required</th>
+              <th scope="col">Default (JSON)</th>
+              <th scope="col">
+                <span class="sr-only">Remove</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {form.mappings.map((m, i) => (
+              <tr key={i}>
+                <td>
+                  <input
+                    aria-label={`JWT path ${i + 1}`}
+                    value={m.jwtPath}
+                    onInput={(e) => setMapping(i, { jwtPath: e.currentTarget.value })}
+                  />
+                </td>
+                <td>
+                  <input
+                    aria-label={`Attribute ${i + 1}`}
+                    value={m.attribute}
+                    onInput={(e) => setMapping(i, { attribute: e.currentTarget.value })}
+                  />
+                </td>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`Required ${i + 1}`}
+                    checked={m.required}
+                    onChange={(e) => setMapping(i, { required: e.currentTarget.checked })}
+                  />
+                </td>
+                <td>
+                  <input
+                    aria-label={`Default ${i + 1}`}
+                    value={m.defaultValue}
+                    placeholder="none"
+                    onInput={(e) => setMapping(i, { defaultValue: e.currentTarget.value })}
+                  />
+                </td>
+                <td>
+                  <button
+                    type="button"
+                    class="secondary"
+                    aria-label={`Remove mapping ${i + 1}`}
+                    onClick={() => set({ mappings: form.mappings.filter((_, j) => j !== i) })}
+                  >
+                    ✕
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <button
+          type="button"
+          class="secondary"
+          onClick={() =>
+            set({
+              mappings: [...form.mappings, { jwtPath: '', attribute: '', required: false, defaultValue: '' }],
+            })
+          }
+        >
+          Add mapping
+        </button>
+        <details>
+          <summary>As JSON (the seed’s format)</summary>
+          {typeof preview === 'string' ? <p class="error">{preview}</p> : <Json value={preview} />}
+        </details>
+      </fieldset>
+
+      <ProblemBox problem={action.error} />
+      {saved ? (
+        <div class="ok" role="status">
+          <strong>Registered {saved.name}.</strong> Discovery: keys at{' '}
+          <code>{saved.resolvedJwksUri ?? '—'}</code> ({saved.keyFormat}).{' '}
+          <button type="button" onClick={onDone}>
+            Done
+          </button>
+        </div>
+      ) : (
+        <div class="row">
+          <button type="submit" disabled={action.busy}>
+            {action.busy ? 'Checking the issuer…' : form.id ? 'Save provider' : 'Register provider'}
+          </button>
+          <button type="button" class="secondary" onClick={onDone}>
+            Cancel
+          </button>
+        </div>
+      )}
+    </form>
+  );
+}
+
+function ProviderCard({
+  session,
+  provider: p,
+  onEdit,
+  onDeleted,
+}: {
+  session: PageProps['session'];
+  provider: Provider;
+  onEdit: (() => void) | undefined;
+  onDeleted: () => void;
+}) {
+  const remove = useAction();
+  return (
+    <article class="card" aria-label={`Provider ${p.name}`}>
+      <header class="row spread">
+        <h2>{p.name}</h2>
+        <span class="muted">{TYPES[p.type].label}</span>
+      </header>
+      <dl class="facts">
+        <dt>Issuer</dt>
+        <dd>
+          <code>{p.issuer}</code>
+        </dd>
+        <dt>Audiences</dt>
+        <dd>{p.audiences.join(', ') || 'any'}</dd>
+        <dt>Keys</dt>
+        <dd>
+          <code>{p.resolvedJwksUri ?? '—'}</code> ({p.keyFormat})
+        </dd>
+      </dl>
+      <table>
+        <caption class="sr-only">Claim mappings of {p.name}</caption>
+        <thead>
+          <tr>
+            <th scope="col">JWT path</th>
+            <th scope="col">Attribute</th>
+            <th scope="col">Required</th>
+            <th scope="col">Default</th>
+          </tr>
+        </thead>
+        <tbody>
+          {p.claimMappings.map((m) => (
+            <tr key={m.attribute}>
+              <td>
+                <code>{m.jwtPath}</code>
+              </td>
+              <td>
+                <code>ext_{m.attribute}</code>
+              </td>
+              <td>{m.required ? 'yes' : 'no'}</td>
+              <td>{m.defaultValue === undefined ? '—' : JSON.stringify(m.defaultValue)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <TokenCheck session={session} provider={p} />
+      {onEdit && (
+        <div class="row">
+          <button type="button" class="secondary" onClick={onEdit}>
+            Edit
+          </button>
+          <button
+            type="button"
+            class="danger"
+            disabled={remove.busy}
+            onClick={async () => {
+              if (!window.confirm(`Remove ${p.name}? Its tokens are refused from the next decision on.`))
+                return;
+              if (await remove.run(() => session.client.deleteAuthProvider(p.id).then(() => true)))
+                onDeleted();
+            }}
+          >
+            Remove
+          </button>
+        </div>
+      )}
+      <ProblemBox problem={remove.error} />
+    </article>
+  );
+}
+
+type CheckResult = Awaited<ReturnType<PageProps['session']['client']['checkPrincipal']>>['data'];
+
+/** Paste a token: verified as a decision would verify it; the field is emptied once checked. */
+function TokenCheck({ session, provider }: { session: PageProps['session']; provider: Provider }) {
+  const [token, setToken] = useState('');
+  const [result, setResult] = useState<{ at: number; check: CheckResult }>();
+  const action = useAction();
+  return (
+    <form
+      class="token-check"
+      aria-label={`Check a token against ${provider.name}`}
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const pasted = token.trim();
+        setToken('');
+        const r = await action.run(() => session.client.checkPrincipal(provider.id, { token: pasted }));
+        if (r) setResult({ at: Date.now(), check: r.data });
+      }}
+    >
+      <Field label="Paste a token" hint="Verified against this provider; it is not stored or shown again">
+        {(id) => (
+          <textarea
+            id={id}
+            rows={2}
+            spellcheck={false}
+            autoComplete="off"
+            value={token}
+            onInput={(e) => setToken(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <button type="submit" disabled={action.busy || token.trim() === ''}>
+        Check token
+      </button>
+      <ProblemBox problem={action.error} />
+      {result &&
+        (result.check.ok ? (
+          <div class="ok" role="status" aria-label="Token accepted">
+            <p>
+              <strong>Accepted</strong> for <code>{result.check.subject}</code> at {formatTime(result.at)}.
+              Policies see:
+            </p>
+            <table class="attributes">
+              <tbody>
+                {Object.entries(result.check.attributes).map(([k, v]) => (
+                  <tr key={k}>
+                    <th scope="row">
+                      <code>{k}</code>
+                    </th>
+                    <td>
+                      <code>{JSON.stringify(v)}</code>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : (
+          <div class="problem" role="alert" aria-label="Token refused">
+            <strong class="problem-title">Refused: {result.check.reason}</strong>
+            <span class="problem-detail">{result.check.detail}</span>
+          </div>
+        ))}
+    </form>
+  );
+}

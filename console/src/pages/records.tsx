@@ -1,0 +1,295 @@
+/**
+ * Records: every read of a record is decided for an end user, so the console browses AS
+ * one: a pasted end-user token drives a separate client for this page. The token is
+ * emptied from its field on submit, kept in memory only for paging, and never rendered.
+ * With records:write, records can be imported by id with the console's API key.
+ */
+import { type ImportRecords, type RecordPage, VerdictClient } from '@verdict-authz/sdk';
+import { useRef, useState } from 'preact/hooks';
+import type { PageProps } from '../app';
+import { can } from '../session';
+import { Field, formatTime, PageHeader, ProblemBox, parseJson, useAction } from '../ui';
+
+type Session = PageProps['session'];
+type Row = RecordPage['data'][number];
+type Browse = {
+  collection: string;
+  where: Record<string, unknown> | undefined;
+  rows: Row[];
+  cursor: string | null;
+  meta: RecordPage['meta'];
+};
+
+export function RecordsPage({ session }: PageProps) {
+  return (
+    <section>
+      <PageHeader title="Records" />
+      <p class="muted">
+        Reads are decided per end user: paste a user's token to see exactly the records that user may read.
+        The token stays in this page's memory only.
+      </p>
+      <BrowseRecords session={session} />
+      {can(session, 'records:write') && <ImportForm session={session} />}
+    </section>
+  );
+}
+
+function BrowseRecords({ session }: { session: Session }) {
+  const [collection, setCollection] = useState('');
+  const [token, setToken] = useState('');
+  const [where, setWhere] = useState('');
+  const [browse, setBrowse] = useState<Browse>();
+  const user = useRef<VerdictClient>();
+  const [hasUser, setHasUser] = useState(false);
+  const action = useAction();
+
+  const clientFor = (t: string) =>
+    new VerdictClient({
+      baseUrl: window.location.origin,
+      workspaceId: session.workspaceId,
+      token: t,
+      timeoutMs: 15_000,
+    });
+
+  const forget = () => {
+    user.current = undefined;
+    setHasUser(false);
+  };
+
+  return (
+    <>
+      <form
+        class="panel"
+        aria-label="Browse records"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const pasted = token.trim();
+          setToken('');
+          if (pasted) {
+            user.current = clientFor(pasted);
+            setHasUser(true);
+          }
+          const client = user.current;
+          const name = collection.trim();
+          const result = await action.run(async () => {
+            if (!client) throw new Error('Paste an end-user token first');
+            const filter = parseJson(where, 'The where filter') as Record<string, unknown> | undefined;
+            const page = await client.queryRecords(name, { where: filter, page: { limit: 50 } });
+            return { page, filter };
+          });
+          if (result)
+            setBrowse({
+              collection: name,
+              where: result.filter,
+              rows: result.page.data,
+              cursor: result.page.page.nextCursor,
+              meta: result.page.meta,
+            });
+        }}
+      >
+        <div class="grid">
+          <Field label="Collection">
+            {(id) => (
+              <input
+                id={id}
+                required
+                value={collection}
+                placeholder="orders"
+                onInput={(e) => setCollection(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+        </div>
+        <Field
+          label="End-user token"
+          hint={
+            hasUser
+              ? 'A token is held for this page: leave empty to keep browsing as that user, or paste another'
+              : 'A JWT from your identity provider; not stored, not shown again'
+          }
+        >
+          {(id) => (
+            <textarea
+              id={id}
+              rows={3}
+              spellcheck={false}
+              autoComplete="off"
+              value={token}
+              onInput={(e) => setToken(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <Field label="Where (JSON)" hint='Optional, e.g. { "status": "open" }'>
+          {(id) => (
+            <textarea
+              id={id}
+              rows={3}
+              spellcheck={false}
+              value={where}
+              onInput={(e) => setWhere(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <div class="row">
+          <button type="submit" disabled={action.busy || (!hasUser && token.trim() === '')}>
+            {action.busy ? 'Querying…' : 'Query records'}
+          </button>
+          {hasUser && (
+            <button type="button" class="secondary" onClick={forget}>
+              Forget token
+            </button>
+          )}
+        </div>
+      </form>
+      <ProblemBox problem={action.error} />
+      {browse && <RecordsTable browse={browse} busy={action.busy} onMore={loadMore} />}
+    </>
+  );
+
+  async function loadMore() {
+    const client = user.current;
+    const current = browse;
+    if (!client || !current?.cursor) return;
+    const cursor = current.cursor;
+    const page = await action.run(() =>
+      client.queryRecords(current.collection, { where: current.where, page: { limit: 50, cursor } }),
+    );
+    if (page)
+      setBrowse({
+        ...current,
+        rows: [...current.rows, ...page.data],
+        cursor: page.page.nextCursor,
+        meta: page.meta,
+      });
+  }
+}
+
+function RecordsTable({ browse, busy, onMore }: { browse: Browse; busy: boolean; onMore: () => void }) {
+  const { meta } = browse;
+  return (
+    <section class="panel" aria-labelledby="records-result">
+      <h2 id="records-result">
+        {browse.collection}: {browse.rows.length} record{browse.rows.length === 1 ? '' : 's'}
+      </h2>
+      <dl class="facts">
+        <dt>Strategy</dt>
+        <dd>
+          {meta.strategy === 'sql'
+            ? 'sql (the policy was translated to a query)'
+            : 'scan (filtered per record)'}
+        </dd>
+        <dt>Complete</dt>
+        <dd>
+          {meta.complete ? 'yes' : 'no'}
+          {meta.reason === 'scan_budget' && ' (the scan budget ran out: load more to continue)'}
+        </dd>
+        {meta.untranslated.length > 0 && (
+          <>
+            <dt>Untranslated</dt>
+            <dd>{meta.untranslated.join(', ')}</dd>
+          </>
+        )}
+      </dl>
+      {browse.rows.length === 0 ? (
+        <p>No record this user may read matches.</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <caption class="sr-only">Records of {browse.collection} readable by this user</caption>
+            <thead>
+              <tr>
+                <th scope="col">ID</th>
+                <th scope="col">Owner</th>
+                <th scope="col">Version</th>
+                <th scope="col">Updated</th>
+                <th scope="col">Data</th>
+              </tr>
+            </thead>
+            <tbody>
+              {browse.rows.map((r) => (
+                <tr key={r.id}>
+                  <td>
+                    <code>{r.id}</code>
+                  </td>
+                  <td>
+                    <code>{r.owner}</code>
+                  </td>
+                  <td>{r.version}</td>
+                  <td>{formatTime(r.updatedAt)}</td>
+                  <td>
+                    <code class="compact">{JSON.stringify(r.data)}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {browse.cursor && (
+        <button type="button" class="secondary" disabled={busy} onClick={onMore}>
+          {busy ? 'Loading…' : 'Load more'}
+        </button>
+      )}
+    </section>
+  );
+}
+
+const EXAMPLE = `{
+  "records": [
+    { "id": "order-1", "owner": "user_123", "data": { "status": "open", "amount": 500 } }
+  ]
+}`;
+
+function ImportForm({ session }: { session: Session }) {
+  const [collection, setCollection] = useState('');
+  const [body, setBody] = useState(EXAMPLE);
+  const [imported, setImported] = useState<{ n: number; collection: string }>();
+  const action = useAction();
+  return (
+    <form
+      class="panel"
+      aria-label="Import records"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setImported(undefined);
+        const name = collection.trim();
+        const r = await action.run(() => {
+          const parsed = parseJson(body, 'The records');
+          if (parsed === undefined) throw new Error('The records are empty');
+          return session.client.importRecords(name, parsed as ImportRecords);
+        });
+        if (r) setImported({ n: r.data.imported, collection: name });
+      }}
+    >
+      <h2>Import records</h2>
+      <p class="muted">
+        Inserts or replaces records by id with this console's API key (no end-user token, no policy).
+      </p>
+      <Field label="Import collection">
+        {(id) => (
+          <input id={id} required value={collection} onInput={(e) => setCollection(e.currentTarget.value)} />
+        )}
+      </Field>
+      <Field label="Records (JSON)" hint='{ "records": [{ "id", "data", "owner"? }] }'>
+        {(id) => (
+          <textarea
+            id={id}
+            rows={8}
+            spellcheck={false}
+            value={body}
+            onInput={(e) => setBody(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <button type="submit" disabled={action.busy}>
+        {action.busy ? 'Importing…' : 'Import records'}
+      </button>
+      <ProblemBox problem={action.error} />
+      {imported && (
+        <p class="ok" role="status">
+          Imported {imported.n} record{imported.n === 1 ? '' : 's'} into {imported.collection}.
+        </p>
+      )}
+    </form>
+  );
+}

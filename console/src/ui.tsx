@@ -1,0 +1,160 @@
+/**
+ * The console's small kit: loading and error states (every server error shows the problem
+ * document's title and detail, and its field errors), labelled fields, async hooks, and
+ * formatting. Plain elements with labels and roles, so every page is keyboard-usable.
+ */
+import type { ComponentChildren, JSX } from 'preact';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { type ShownProblem, toProblem } from './problem';
+
+export type Async<T> = {
+  data: T | undefined;
+  error: ShownProblem | undefined;
+  loading: boolean;
+  reload: () => void;
+};
+
+/** Loads on mount and whenever `deps` change; `reload()` loads again. Stale answers are dropped. */
+export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): Async<T> {
+  const [state, setState] = useState<{ data?: T; error?: ShownProblem; loading: boolean }>({ loading: true });
+  const [tick, setTick] = useState(0);
+  const seq = useRef(0);
+  useEffect(() => {
+    const mine = ++seq.current;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => mine === seq.current && setState({ data, loading: false }),
+      (err) => mine === seq.current && setState({ error: toProblem(err), loading: false }),
+    );
+  }, [...deps, tick]);
+  return {
+    data: state.data,
+    error: state.error,
+    loading: state.loading,
+    reload: useCallback(() => setTick((t) => t + 1), []),
+  };
+}
+
+/** A user action (a form submit, a button): busy while running, its error kept until the next run. */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ShownProblem>();
+  const run = useCallback(async <T,>(fn: () => Promise<T>): Promise<T | undefined> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      return await fn();
+    } catch (err) {
+      setError(toProblem(err));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run, clear: () => setError(undefined) };
+}
+
+export function Loading({ what = 'Loading' }: { what?: string }) {
+  return (
+    <p class="muted" role="status" aria-live="polite">
+      {what}…
+    </p>
+  );
+}
+
+/** A server error: the problem's title and detail, and the fields it names. */
+export function ProblemBox({ problem }: { problem: ShownProblem | undefined }) {
+  if (!problem) return null;
+  return (
+    <div class="problem" role="alert">
+      <strong class="problem-title">{problem.title}</strong>
+      <span class="problem-detail">{problem.detail}</span>
+      {problem.errors.length > 0 && (
+        <ul>
+          {problem.errors.map((e) => (
+            <li key={`${e.path}:${e.message}`}>
+              <code>{e.path || '(document)'}</code> {e.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** Loading, error or content: the three states every loaded view has. */
+export function Loaded<T>({
+  state,
+  children,
+}: {
+  state: Async<T>;
+  children: (data: T) => ComponentChildren;
+}) {
+  if (state.error) return <ProblemBox problem={state.error} />;
+  if (state.data === undefined) return <Loading />;
+  return <>{children(state.data)}</>;
+}
+
+let ids = 0;
+export const useId = (prefix: string) => useRef(`${prefix}-${++ids}`).current;
+
+type FieldProps = {
+  label: string;
+  hint?: string;
+  children: (id: string) => JSX.Element;
+};
+/** A labelled control: the label names the control it wraps (for screen readers and tests). */
+export function Field({ label, hint, children }: FieldProps) {
+  const id = useId('f');
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      {children(id)}
+      {hint && <small class="muted">{hint}</small>}
+    </div>
+  );
+}
+
+export function PageHeader({ title, children }: { title: string; children?: ComponentChildren }) {
+  return (
+    <header class="page-header">
+      <h1>{title}</h1>
+      {children && <div class="actions">{children}</div>}
+    </header>
+  );
+}
+
+export function Json({ value, label }: { value: unknown; label?: string }) {
+  return (
+    <pre class="json" title={label}>
+      {JSON.stringify(value, null, 2)}
+    </pre>
+  );
+}
+
+export function Badge({ decision }: { decision: 'Allow' | 'Deny' | string }) {
+  return <span class={`badge ${decision === 'Allow' ? 'allow' : 'deny'}`}>{decision}</span>;
+}
+
+export const formatTime = (ms: number | null | undefined) =>
+  ms == null ? '—' : new Date(ms).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
+
+/** Parses a JSON text field: the value, or a message naming the field. */
+export function parseJson(text: string, what: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${what} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Downloads text as a file (a Blob URL: nothing leaves the page). */
+export function download(name: string, text: string, type: string) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

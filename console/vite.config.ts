@@ -1,0 +1,51 @@
+// The console's build: Preact + CodeMirror 6 + Chart.js bundled by Vite into the Worker's
+// static assets (public/console), served from this deployment only. No inline script or
+// style in the output (the page runs under script-src/style-src 'self'), hashed file names
+// (immutable caching), and the SDK from source, so the console's data layer is exactly the
+// SDK package's code and builds without building the SDK first.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const markdownLite = fileURLToPath(new URL('./src/markdown-lite.ts', import.meta.url));
+
+export default defineConfig({
+  plugins: [
+    {
+      // Bundle size (measured with the console's pages, minified): codemirror-json-schema
+      // pulls in a markdown renderer (markdown-it + Shiki, 958 → 745 KB when swapped for
+      // src/markdown-lite.ts) and YAML and JSON5 parsers for modes we never use (745 →
+      // see README). We edit JSON only: its parser table is replaced by the JSON parser.
+      name: 'verdict:codemirror-json-schema-json-only',
+      enforce: 'pre',
+      resolveId(source, importer) {
+        if (!importer?.includes('codemirror-json-schema')) return null;
+        if (/\/utils\/markdown(\.js)?$/.test(source)) return markdownLite;
+        if (/^\.\.\/parsers(\/index(\.js)?)?$/.test(source))
+          return `\0json-only-parser:${join(dirname(importer), '..', 'parsers', 'json-parser.js')}`;
+        return null;
+      },
+      load(id) {
+        if (!id.startsWith('\0json-only-parser:')) return null;
+        const jsonParser = JSON.stringify(id.slice('\0json-only-parser:'.length));
+        return `import { parseJSONDocumentState } from ${jsonParser};\nexport const getDefaultParser = () => parseJSONDocumentState;\n`;
+      },
+    },
+  ],
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  base: '/console/',
+  resolve: {
+    alias: { '@verdict-authz/sdk': fileURLToPath(new URL('../sdk/src/index.ts', import.meta.url)) },
+  },
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  build: {
+    outDir: fileURLToPath(new URL('../public/console', import.meta.url)),
+    emptyOutDir: true,
+    target: 'es2022',
+    assetsInlineLimit: 0,
+    modulePreload: { polyfill: false },
+    chunkSizeWarningLimit: 1500,
+    reportCompressedSize: true,
+  },
+  logLevel: 'warn',
+});

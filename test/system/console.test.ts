@@ -1,0 +1,438 @@
+/// <reference types="node" />
+// The console in a real Chromium (playwright-core + the distribution's chromium) against
+// `wrangler dev` (the Worker and its static assets) and a loopback IdP that really signs
+// tokens. A new workspace walks the seed tutorial's console steps: the Clerk-type provider
+// with the three claim mappings, a pasted token showing ext_role, order_approval written
+// and bound to orders/approve, the employee $500 / $5,000 and manager $15,000 cases in the
+// playground, the three decisions in the audit page, the finance rule as v2, the diff and
+// a rollback. Error paths: a bad issuer, an invalid policy with its inline pointer, a key
+// without scopes. Every page runs under the CSP with no violation, no page error and no
+// request to another origin. Screenshots land in test/system/screenshots/.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDevServer } from '../../scripts/walkthrough.mjs';
+import { startIdp } from '../fixtures/idp-server';
+import { launchBrowser } from './browser';
+
+const SHOTS = join(import.meta.dirname, 'screenshots');
+const WS = 'console-e2e';
+
+let server: { port: number; stop: () => Promise<void> };
+let idp: { base: string; close: () => Promise<void> };
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let origin: string;
+let adminKey: string;
+const issuer = () => `${idp.base}/i/clerk-console`;
+
+const foreign: string[] = [];
+const violations: string[] = [];
+const pageErrors: string[] = [];
+
+async function sign(claims: Record<string, unknown>): Promise<string> {
+  const res = await fetch(`${issuer()}/sign`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ claims }),
+  });
+  return ((await res.json()) as { token: string }).token;
+}
+
+async function api(method: string, path: string, key: string, body?: unknown): Promise<Response> {
+  return fetch(`${origin}/v1/workspaces/${WS}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+/** The UI answers asynchronously (requests, debounced checks, the audit queue): wait for it. */
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 200 });
+
+const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+async function signIn(key: string) {
+  await page.goto(`${origin}/console`);
+  // Keyboard only: the form is reachable and submits with Enter.
+  await page.getByLabel('Workspace').focus();
+  await page.keyboard.type(WS);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(key);
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+async function nav(title: string) {
+  await page
+    .getByRole('navigation', { name: 'Console' })
+    .getByRole('link', { name: title, exact: true })
+    .click();
+}
+
+/** Replaces the policy editor's text (CodeMirror in the page's shadow root; Playwright pierces it). */
+async function setEditor(text: string) {
+  const content = page.locator('.cm-content').first();
+  await content.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(text);
+}
+
+const SEED_POLICY = {
+  name: 'order_approval',
+  specification: {
+    rules: [
+      {
+        rule_id: 'manager-unlimited',
+        effect: 'Allow',
+        conditions: [{ function: 'string_equal', attribute: 'ext_role', value: 'manager' }],
+      },
+      {
+        rule_id: 'within-limit',
+        effect: 'Allow',
+        conditions: [
+          {
+            function: 'integer_less_equal',
+            attribute: 'request_metadata',
+            metadata_key: 'amount',
+            value_from_attribute: 'ext_approval_limit',
+          },
+        ],
+      },
+    ],
+    default: { rule_id: 'deny', effect: 'Deny' },
+  },
+};
+const FINANCE_RULE = {
+  rule_id: 'finance-high-value',
+  effect: 'Allow',
+  conditions: [
+    { function: 'string_equal', attribute: 'ext_department', value: 'finance' },
+    { function: 'integer_greater_than', attribute: 'request_metadata', metadata_key: 'amount', value: 10000 },
+  ],
+};
+const withFinance = {
+  ...SEED_POLICY,
+  specification: { ...SEED_POLICY.specification, rules: [...SEED_POLICY.specification.rules, FINANCE_RULE] },
+};
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  [server, idp, browser] = await Promise.all([startDevServer(), startIdp(), launchBrowser()]);
+  origin = `http://localhost:${server.port}`;
+  const res = await fetch(`${origin}/v1/workspaces`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer dev-root-key', 'content-type': 'application/json' },
+    body: JSON.stringify({ id: WS, name: 'Console journey' }),
+  });
+  expect(res.status).toBe(201);
+  adminKey = ((await res.json()) as { data: { apiKey: { key: string } } }).data.apiKey.key;
+
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (url.origin === origin || url.protocol === 'data:') return route.continue();
+    foreign.push(url.href);
+    return route.abort();
+  });
+  page = await context.newPage();
+  page.on('console', (msg) => {
+    if (/Content[- ]Security[- ]Policy/i.test(msg.text())) violations.push(msg.text());
+  });
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+}, 120_000);
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await idp?.close();
+  await server?.stop();
+});
+
+describe('the console', () => {
+  it('is served with a CSP that allows this origin only', async () => {
+    const res = await fetch(`${origin}/console/`);
+    expect(res.status).toBe(200);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toMatch(/https?:|unsafe-inline|unsafe-eval/);
+    const html = await res.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
+    for (const src of html.matchAll(/(?:src|href)="([^"]+)"/g)) {
+      const path = src[1] ?? '';
+      if (path.startsWith('data:')) continue;
+      expect(path.startsWith('/'), path).toBe(true);
+      expect((await fetch(`${origin}${path}`)).status, path).toBe(200);
+    }
+  });
+
+  it('signs in with a workspace key kept in sessionStorage only, never in the URL', async () => {
+    await signIn(adminKey);
+    expect(page.url()).not.toContain(adminKey);
+    // Expressions evaluated in the page (its globals, not Node's).
+    const storage = {
+      session: await page.evaluate<string>('JSON.stringify(sessionStorage)'),
+      local: await page.evaluate<string>('JSON.stringify(localStorage)'),
+    };
+    expect(storage.session).toContain(adminKey);
+    expect(storage.local).not.toContain(adminKey);
+    await page.getByRole('heading', { name: 'Auth providers' }).waitFor();
+  });
+
+  it('refuses a bad issuer with the problem document’s title and detail', async () => {
+    const bad = `${idp.base}/not-an-issuer`;
+    const expected = (await (
+      await api('POST', '/auth-providers', adminKey, { name: 'Clerk', type: 'clerk', issuer: bad })
+    ).json()) as { title: string; detail: string };
+    await page.getByRole('button', { name: 'New provider' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Clerk');
+    await page.getByLabel('Issuer URL').fill(bad);
+    await page.getByRole('button', { name: 'Register provider' }).click();
+    const alert = page.getByRole('alert');
+    await poll(() => alert.textContent()).toContain(expected.title);
+    expect(await alert.textContent()).toContain(expected.detail);
+    await shot('providers-bad-issuer');
+  });
+
+  it('registers the Clerk-type provider with the seed’s three claim mappings and shows discovery', async () => {
+    await page.getByLabel('Issuer URL').fill(issuer());
+    const mappings = [
+      ['role', 'role', '"employee"'],
+      ['department', 'department', ''],
+      ['approval_limit', 'approval_limit', '0'],
+    ];
+    for (const [i, [path, attribute, fallback]] of mappings.entries()) {
+      await page.getByRole('button', { name: 'Add mapping' }).click();
+      await page.getByLabel(`JWT path ${i + 1}`).fill(path!);
+      await page.getByLabel(`Attribute ${i + 1}`).fill(attribute!);
+      await page.getByLabel(`Default ${i + 1}`).fill(fallback!);
+    }
+    await page.getByRole('button', { name: 'Register provider' }).click();
+    const done = page.getByRole('status').filter({ hasText: 'Registered Clerk' });
+    await done.waitFor();
+    expect(await done.textContent()).toContain(`${issuer()}/jwks`);
+    await done.getByRole('button', { name: 'Done' }).click();
+    const stored = (await (await api('GET', '/auth-providers', adminKey)).json()) as {
+      data: { type: string; claimMappings: unknown[] }[];
+    };
+    expect(stored.data).toHaveLength(1);
+    expect(stored.data[0]?.type).toBe('clerk');
+    expect(stored.data[0]?.claimMappings).toEqual([
+      { jwtPath: 'role', attribute: 'role', required: false, defaultValue: 'employee' },
+      { jwtPath: 'department', attribute: 'department', required: false },
+      { jwtPath: 'approval_limit', attribute: 'approval_limit', required: false, defaultValue: 0 },
+    ]);
+  });
+
+  it('checks a pasted token: ext_role for a good one, the reason for an expired one, and never shows it', async () => {
+    const card = page.getByRole('article', { name: 'Provider Clerk' });
+    const token = await sign({ sub: 'user_manager', role: 'manager' });
+    await card.getByLabel('Paste a token').fill(token);
+    await card.getByRole('button', { name: 'Check token' }).click();
+    const accepted = card.getByRole('status', { name: 'Token accepted' });
+    await accepted.waitFor();
+    const text = (await accepted.textContent()) ?? '';
+    expect(text).toContain('ext_role');
+    expect(text).toContain('"manager"');
+    expect(text).toContain('ext_approval_limit'); // the default, 0
+    expect(await card.getByLabel('Paste a token').inputValue()).toBe('');
+    expect(await page.content()).not.toContain(token);
+    await shot('providers');
+
+    const expired = await sign({ sub: 'user_manager', exp: Math.floor(Date.now() / 1000) - 3600 });
+    await card.getByLabel('Paste a token').fill(expired);
+    await card.getByRole('button', { name: 'Check token' }).click();
+    await poll(() => card.getByRole('alert', { name: 'Token refused' }).textContent()).toContain(
+      'token_expired',
+    );
+    expect(await page.content()).not.toContain(expired);
+  });
+
+  it('shows an invalid policy’s error inline at the condition it names, then saves the seed policy', async () => {
+    await nav('Policies');
+    await page.getByLabel('New policy named').fill('order_approval');
+    await page.getByRole('button', { name: 'Create policy' }).click();
+    await page.locator('.cm-content').first().waitFor();
+    const invalid = structuredClone(SEED_POLICY);
+    (invalid.specification.rules[1]!.conditions[0] as { function: string }).function = 'integer_less_equals';
+    await setEditor(JSON.stringify(invalid, null, 2));
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    const alert = page.getByRole('alert');
+    await poll(() => alert.textContent()).toContain('specification.rules.1.conditions.0.function');
+    // The same pointer, in the editor: the marked range is that condition's function.
+    await poll(() =>
+      page
+        .locator('.cm-lintRange-error')
+        .allTextContents()
+        .then((t) => t.join(' ')),
+    ).toContain('integer_less_equals');
+    await shot('policy-invalid');
+
+    await setEditor(JSON.stringify(SEED_POLICY, null, 2));
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved v1' }).waitFor();
+  });
+
+  it('binds order_approval to orders/approve', async () => {
+    await nav('Permissions & routes');
+    await page.getByLabel('Resource', { exact: true }).fill('orders');
+    await page.getByLabel('Action', { exact: true }).fill('approve');
+    await page.getByLabel('Policies to bind').selectOption('order_approval');
+    await page.getByRole('button', { name: 'Save permission' }).click();
+    const table = page.getByRole('table', { name: 'Permissions' });
+    await poll(() => table.textContent()).toContain('order_approval');
+    await shot('permissions');
+  });
+
+  const decided: string[] = [];
+  const cases = [
+    {
+      who: 'employee',
+      claims: { sub: 'user_employee', role: 'employee', approval_limit: 1000 },
+      amount: 500,
+      want: ['Allow', 'within-limit'],
+    },
+    {
+      who: 'employee',
+      claims: { sub: 'user_employee', role: 'employee', approval_limit: 1000 },
+      amount: 5000,
+      want: ['Deny', 'deny'],
+    },
+    {
+      who: 'manager',
+      claims: { sub: 'user_manager', role: 'manager' },
+      amount: 15000,
+      want: ['Allow', 'manager-unlimited'],
+    },
+  ] as const;
+
+  it('decides the seed’s three cases in the playground with real tokens, with their traces', async () => {
+    await nav('Playground');
+    await page.getByLabel('A token').check();
+    for (const c of cases) {
+      await page.getByLabel('Token', { exact: true }).fill(await sign(c.claims));
+      await page.getByLabel('Context (JSON)').fill(JSON.stringify({ amount: c.amount }));
+      await page.getByRole('button', { name: 'Decide' }).click();
+      const recorded = page.getByRole('status').filter({ hasText: 'Recorded as decision' });
+      await recorded.waitFor();
+      const live = page.getByRole('region', { name: 'Live decision' });
+      await poll(() => live.textContent()).toContain(c.want[1]);
+      expect(await live.textContent()).toContain(c.want[0]);
+      expect(await recorded.textContent()).toContain(c.want[0]);
+      expect(await page.getByLabel('Token', { exact: true }).inputValue()).toBe('');
+      decided.push((await recorded.locator('code').first().textContent()) ?? '');
+      if (c.amount === 5000) await shot('playground');
+      await recorded.evaluate((el) => el.remove()); // the next case waits for its own
+    }
+    expect(new Set(decided).size).toBe(3);
+  });
+
+  it('compares the live policy with a draft for claims (simulated, not audited)', async () => {
+    await page.getByLabel('JWT claims').check();
+    await page
+      .getByLabel('Claims (JSON)')
+      .fill(JSON.stringify({ sub: 'user_finance', department: 'finance', approval_limit: 1000 }));
+    await page.getByLabel('Context (JSON)').fill(JSON.stringify({ amount: 12000 }));
+    await page.getByLabel('Also decide against a draft policy').check();
+    await page.locator('.cm-content').first().waitFor();
+    await poll(() => page.locator('.cm-content').first().textContent()).toContain('within-limit');
+    await setEditor(JSON.stringify(withFinance, null, 2));
+    await page.getByRole('button', { name: 'Decide' }).click();
+    const draft = page.getByRole('region', { name: 'Draft decision' });
+    await poll(() => draft.textContent()).toContain('finance-high-value');
+    expect(await page.getByRole('region', { name: 'Live decision' }).textContent()).toContain('Deny');
+  });
+
+  it('shows the three decisions in the audit page', { timeout: 90_000 }, async () => {
+    await nav('Audit');
+    await page.getByRole('heading', { name: 'Audit' }).waitFor();
+    // The audit trail lags by the queue's batch (≤ 5 s locally): refresh until all three are there.
+    const events = page.getByRole('region', { name: 'Decisions', exact: true });
+    const shown = async () => {
+      let n = 0;
+      for (const id of decided) n += await events.getByRole('button', { name: `Details ${id}` }).count();
+      return n;
+    };
+    for (let i = 0; i < 30 && (await shown()) < decided.length; i++) {
+      await page.waitForTimeout(1000);
+      await page.getByRole('button', { name: 'Refresh' }).click();
+    }
+    expect(await shown()).toBe(3);
+    await shot('audit');
+    await page.goto(`${origin}/console/#/audit/${decided[1]}`);
+    const detail = page.getByRole('region', { name: `Decision ${decided[1]}` });
+    await poll(() => detail.textContent()).toContain('default_applied');
+    await shot('audit-detail');
+  });
+
+  it('saves the finance rule as v2, shows the diff, and rolls back to v1', async () => {
+    await nav('Policies');
+    await page.getByRole('link', { name: 'order_approval' }).click();
+    await poll(() => page.locator('.cm-content').first().textContent()).toContain('within-limit');
+    await setEditor(JSON.stringify(withFinance, null, 2));
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved v2' }).waitFor();
+    const diff = page.getByRole('region', { name: 'Changes from v1 to v2' });
+    await poll(() =>
+      diff
+        .locator('.add')
+        .allTextContents()
+        .then((t) => t.join('\n')),
+    ).toContain('finance-high-value');
+    await shot('policy-versions');
+
+    await page.getByRole('button', { name: 'Roll back to v1' }).click();
+    const versions = page.getByRole('complementary', { name: 'Version history' });
+    await poll(() => versions.locator('tr.selected').textContent()).toContain('v1');
+    await poll(() => page.locator('.cm-content').first().textContent()).not.toContain('finance-high-value');
+    const live = (await (await api('GET', '/policies/order_approval', adminKey)).json()) as {
+      data: { version: number; latestVersion: number };
+    };
+    expect(live.data).toMatchObject({ version: 1, latestVersion: 2 });
+  });
+
+  it('is readable at phone width', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await nav('Playground');
+    await page.getByRole('heading', { name: 'Playground' }).waitFor();
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+    expect(overflow).toBeLessThanOrEqual(1);
+    await shot('playground-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('hides what a key’s scopes cannot do, and the server still refuses it', async () => {
+    const created = (await (
+      await api('POST', '/api-keys', adminKey, { name: 'reader', scopes: ['policies:read', 'audit:read'] })
+    ).json()) as { data: { key: string } };
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    expect(await page.evaluate<string>('JSON.stringify(sessionStorage)')).not.toContain(adminKey);
+    await signIn(created.data.key);
+    const links = await page.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents();
+    expect(links).toContain('Policies');
+    expect(links).toContain('Audit');
+    expect(links).not.toContain('Providers');
+    expect(links).not.toContain('API keys');
+    expect(links).not.toContain('Revocations');
+    await nav('Policies');
+    await page.getByRole('link', { name: 'order_approval' }).click();
+    await page.locator('.cm-content').first().waitFor();
+    expect(await page.getByRole('button', { name: 'Save policy' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /Roll back/ }).count()).toBe(0);
+    // Hidden is not enforced: the server refuses the same write with this key.
+    const refused = await api('PUT', '/policies/order_approval', created.data.key, SEED_POLICY);
+    expect(refused.status).toBe(403);
+    await shot('scoped-key');
+  });
+
+  it('ran every page without a CSP violation, a page error or a foreign request', () => {
+    expect(violations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    expect(foreign).toEqual([]);
+  });
+});
