@@ -46,6 +46,21 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     chunkSizeWarningLimit: 1500,
     reportCompressedSize: true,
+    rollupOptions: {
+      output: {
+        // Named chunks for the two heavy libraries, shared by the pages that use them.
+        manualChunks(id: string) {
+          if (
+            /node_modules\/(@codemirror|@lezer|codemirror|codemirror-json-schema|json-schema-library|@sagold|crelt|style-mod|w3c-keyname)\//.test(
+              id,
+            )
+          )
+            return 'editor';
+          if (/node_modules\/(chart\.js|@kurkle)\//.test(id)) return 'charts';
+          return undefined;
+        },
+      },
+    },
   },
   logLevel: 'warn',
 });

@@ -4,36 +4,100 @@
  */
 import type { FunctionComponent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { AuditPage } from './pages/audit';
-import { ImpactPage } from './pages/impact';
-import { KeysPage } from './pages/keys';
-import { PermissionsPage } from './pages/permissions';
-import { PlaygroundPage } from './pages/playground';
-import { PoliciesPage } from './pages/policies';
-import { ProvidersPage } from './pages/providers';
-import { RecordsPage } from './pages/records';
-import { RevocationsPage } from './pages/revocations';
 import { SignIn } from './pages/sign-in';
+import { toProblem } from './problem';
 import { href, type Route, useRoute } from './router';
 import { can, resume, type Scope, type Session, signOut } from './session';
-import { Loading } from './ui';
+import { Loading, ProblemBox } from './ui';
 
 export type PageProps = { session: Session; arg: string | undefined };
 
-type Page = { id: string; title: string; scope: Scope | null; view: FunctionComponent<PageProps> };
+type View = FunctionComponent<PageProps>;
+type Page = { id: string; title: string; scope: Scope | null; load: () => Promise<View> };
 
-/** Each page and the scope it needs to be offered (null: any key). */
+/**
+ * Each page, the scope it needs to be offered (null: any key), and its module. Pages load
+ * on first visit (their own chunks): the sign-in and the shell do not download the editor
+ * (CodeMirror) or the charts (Chart.js) until a page that uses them opens.
+ */
 export const PAGES: Page[] = [
-  { id: 'providers', title: 'Providers', scope: 'providers:read', view: ProvidersPage },
-  { id: 'policies', title: 'Policies', scope: 'policies:read', view: PoliciesPage },
-  { id: 'permissions', title: 'Permissions & routes', scope: 'policies:read', view: PermissionsPage },
-  { id: 'playground', title: 'Playground', scope: 'policies:read', view: PlaygroundPage },
-  { id: 'audit', title: 'Audit', scope: 'audit:read', view: AuditPage },
-  { id: 'impact', title: 'Impact & shadow', scope: 'audit:read', view: ImpactPage },
-  { id: 'records', title: 'Records', scope: null, view: RecordsPage },
-  { id: 'keys', title: 'API keys', scope: 'keys:write', view: KeysPage },
-  { id: 'revocations', title: 'Revocations', scope: 'revocations:write', view: RevocationsPage },
+  {
+    id: 'providers',
+    title: 'Providers',
+    scope: 'providers:read',
+    load: () => import('./pages/providers').then((m) => m.ProvidersPage),
+  },
+  {
+    id: 'policies',
+    title: 'Policies',
+    scope: 'policies:read',
+    load: () => import('./pages/policies').then((m) => m.PoliciesPage),
+  },
+  {
+    id: 'permissions',
+    title: 'Permissions & routes',
+    scope: 'policies:read',
+    load: () => import('./pages/permissions').then((m) => m.PermissionsPage),
+  },
+  {
+    id: 'playground',
+    title: 'Playground',
+    scope: 'policies:read',
+    load: () => import('./pages/playground').then((m) => m.PlaygroundPage),
+  },
+  {
+    id: 'audit',
+    title: 'Audit',
+    scope: 'audit:read',
+    load: () => import('./pages/audit').then((m) => m.AuditPage),
+  },
+  {
+    id: 'impact',
+    title: 'Impact & shadow',
+    scope: 'audit:read',
+    load: () => import('./pages/impact').then((m) => m.ImpactPage),
+  },
+  {
+    id: 'records',
+    title: 'Records',
+    scope: null,
+    load: () => import('./pages/records').then((m) => m.RecordsPage),
+  },
+  {
+    id: 'keys',
+    title: 'API keys',
+    scope: 'keys:write',
+    load: () => import('./pages/keys').then((m) => m.KeysPage),
+  },
+  {
+    id: 'revocations',
+    title: 'Revocations',
+    scope: 'revocations:write',
+    load: () => import('./pages/revocations').then((m) => m.RevocationsPage),
+  },
 ];
+
+/** A page's module, loaded once (the loaded views are kept for the session's lifetime). */
+const loaded = new Map<string, View>();
+function usePage(page: Page | undefined): { view?: View; error?: unknown } {
+  const [state, setState] = useState<{ id?: string; view?: View; error?: unknown }>({});
+  useEffect(() => {
+    if (!page) return;
+    const hit = loaded.get(page.id);
+    if (hit) return setState({ id: page.id, view: hit });
+    setState({ id: page.id });
+    page.load().then(
+      (view) => {
+        loaded.set(page.id, view);
+        setState((s) => (s.id === page.id ? { id: page.id, view } : s));
+      },
+      (error) => setState((s) => (s.id === page.id ? { id: page.id, error } : s)),
+    );
+  }, [page]);
+  const hit = page ? loaded.get(page.id) : undefined;
+  if (hit) return { view: hit };
+  return state.id === page?.id ? state : {};
+}
 
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
@@ -60,7 +124,7 @@ export function App() {
 function Shell({ session, route, onSignOut }: { session: Session; route: Route; onSignOut: () => void }) {
   const pages = PAGES.filter((p) => p.scope === null || can(session, p.scope));
   const current = pages.find((p) => p.id === route.page) ?? pages[0];
-  const View = current?.view;
+  const { view: View, error } = usePage(current);
 
   useEffect(() => {
     document.title = `${current?.title ?? 'Console'} · ${session.whoami.workspace.name} · Verdict`;
@@ -95,10 +159,14 @@ function Shell({ session, route, onSignOut }: { session: Session; route: Route; 
         </ul>
       </nav>
       <main id="main" tabIndex={-1}>
-        {View ? (
+        {!current ? (
+          <p>This key can sign in but carries no scope the console can use.</p>
+        ) : error ? (
+          <ProblemBox problem={toProblem(error)} />
+        ) : View ? (
           <View key={current.id} session={session} arg={route.arg} />
         ) : (
-          <p>This key can sign in but carries no scope the console can use.</p>
+          <Loading />
         )}
       </main>
     </div>

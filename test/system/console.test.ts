@@ -430,6 +430,191 @@ describe('the console', () => {
     await shot('scoped-key');
   });
 
+  it('edits the gateway route map', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(adminKey);
+    await nav('Permissions & routes');
+    await page.getByRole('button', { name: 'Add route' }).click();
+    await page.getByLabel('Method 1').fill('POST');
+    await page.getByLabel('Path 1').fill('/orders/:id/approve');
+    await page.getByLabel('Resource 1').fill('orders');
+    await page.getByLabel('Action 1').fill('approve');
+    await page.getByRole('button', { name: 'Save route map' }).click();
+    await page.getByRole('status').filter({ hasText: 'Route map saved' }).waitFor();
+    const ws = (await (await api('GET', '', adminKey)).json()) as { data: { routeMap: unknown[] } };
+    expect(ws.data.routeMap).toEqual([
+      { method: 'POST', path: '/orders/:id/approve', resource: 'orders', action: 'approve' },
+    ]);
+  });
+
+  // The draft drops manager-unlimited: of the three audited decisions, the manager's $15,000
+  // flips Allow → Deny and the two employee decisions are unchanged.
+  const noManagerRule = {
+    ...SEED_POLICY,
+    specification: { ...SEED_POLICY.specification, rules: SEED_POLICY.specification.rules.slice(1) },
+  };
+
+  it('replays a draft over the audited decisions: one Allow → Deny, explained', async () => {
+    await nav('Impact & shadow');
+    await page.getByLabel('Policy', { exact: true }).selectOption('order_approval');
+    await poll(() => page.getByLabel('Draft policy').inputValue()).toContain('manager-unlimited');
+    await page.getByLabel('Draft policy').fill(JSON.stringify(noManagerRule, null, 2));
+    await page.getByLabel('Window').selectOption({ label: 'Last hour' });
+    await page.getByRole('button', { name: 'Run replay' }).click();
+    const result = page.getByRole('region', { name: 'Replay result' });
+    await result.waitFor();
+    const stat = async (label: string) =>
+      (await result.locator('dl.stats div').filter({ hasText: label }).locator('dd').textContent())?.trim();
+    expect(await stat('Considered')).toBe('3');
+    expect(await stat('Unchanged')).toBe('2');
+    expect(await stat('Allow → Deny')).toBe('1');
+    expect(await stat('Deny → Allow')).toBe('0');
+    expect(await result.textContent()).toContain('user_manager');
+    await shot('impact');
+  });
+
+  it('runs the draft as a shadow, shows the divergence, and promotes it', async () => {
+    page.once('dialog', (d) => d.accept());
+    await page.getByRole('button', { name: 'Attach draft as shadow' }).click();
+    await page.getByRole('status').filter({ hasText: 'Attached the draft' }).waitFor();
+    // A real decision the shadow answers differently (the live answer is unchanged).
+    const res = await fetch(`${origin}/v1/workspaces/${WS}/authorize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        token: await sign({ sub: 'user_manager', role: 'manager' }),
+        resource: 'orders',
+        action: 'approve',
+        context: { amount: 15000 },
+      }),
+    });
+    expect(((await res.json()) as { data: { decision: string } }).data.decision).toBe('Allow');
+    const diverged = async () => {
+      await page.getByRole('button', { name: 'Refresh shadow' }).click();
+      await page.waitForTimeout(500);
+      return (await page.locator('main').textContent()) ?? '';
+    };
+    await expect.poll(diverged, { timeout: 30_000, interval: 1000 }).toMatch(/Diverged\s*1/);
+    await shot('shadow');
+    await page.getByRole('button', { name: 'Promote shadow' }).click();
+    await page.getByRole('status').filter({ hasText: 'Promoted' }).waitFor();
+    const live = (await (await api('GET', '/policies/order_approval', adminKey)).json()) as {
+      data: { version: number; source: unknown };
+    };
+    expect(live.data.version).toBe(3);
+    expect(JSON.stringify(live.data.source)).not.toContain('manager-unlimited');
+  });
+
+  it('creates a key whose secret is shown once, and revokes it', async () => {
+    await nav('API keys');
+    await page.getByLabel('Key name').fill('ci-reader');
+    await page.getByLabel('audit:read', { exact: true }).check();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = await page.getByLabel('New key secret').inputValue();
+    expect(secret).toMatch(/^vk_/);
+    expect((await api('GET', '/whoami', secret)).status).toBe(200);
+    await page.getByRole('status', { name: 'New API key' }).getByRole('button', { name: 'Done' }).click();
+    expect(await page.content()).not.toContain(secret);
+    page.once('dialog', (d) => d.accept());
+    await page.getByRole('button', { name: 'Revoke ci-reader' }).click();
+    await poll(() => api('GET', '/whoami', secret).then((r) => r.status)).toBe(401);
+  });
+
+  it('revokes a subject (its tokens are refused) and lifts it', async () => {
+    await nav('Revocations');
+    await page.getByLabel('Kind').selectOption('sub');
+    await page.getByLabel('Value', { exact: true }).fill('user_employee');
+    await page.getByRole('button', { name: 'Revoke', exact: true }).click();
+    const lift = page.getByRole('button', { name: 'Unrevoke sub user_employee' });
+    await lift.waitFor();
+    const token = await sign({ sub: 'user_employee', role: 'employee', approval_limit: 1000 });
+    const check = () =>
+      fetch(`${origin}/v1/workspaces/${WS}/authorize`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token, resource: 'orders', action: 'approve', context: { amount: 1 } }),
+      }).then(async (r) => `${r.status} ${((await r.json()) as { reason?: string }).reason ?? ''}`);
+    await poll(check).toBe('401 token_revoked');
+    await lift.click();
+    await poll(check).toMatch(/^200/);
+  });
+
+  it('imports records and browses them as an end user, who sees only their own', async () => {
+    const owner = {
+      name: 'owner_reads',
+      specification: {
+        rules: [
+          {
+            rule_id: 'signed-in',
+            effect: 'Allow',
+            conditions: [{ function: 'is_present', attribute: 'sub' }],
+          },
+        ],
+        default: { rule_id: 'deny', effect: 'Deny' },
+      },
+    };
+    const own = {
+      name: 'own_record',
+      specification: {
+        rules: [
+          {
+            rule_id: 'owner',
+            effect: 'Allow',
+            conditions: [
+              { function: 'string_equal', attribute: 'record.owner', value_from_attribute: 'sub' },
+            ],
+          },
+        ],
+        default: { rule_id: 'deny', effect: 'Deny' },
+      },
+    };
+    for (const policy of [owner, own])
+      expect((await api('PUT', `/policies/${policy.name}`, adminKey, policy)).ok).toBe(true);
+    expect(
+      (
+        await api('PUT', '/permissions', adminKey, {
+          resource: 'invoices',
+          action: 'list',
+          policies: ['owner_reads'],
+        })
+      ).ok,
+    ).toBe(true);
+    expect(
+      (
+        await api('PUT', '/permissions', adminKey, {
+          resource: 'invoices',
+          action: 'read',
+          policies: ['own_record'],
+        })
+      ).ok,
+    ).toBe(true);
+
+    await nav('Records');
+    await page.getByLabel('Import collection').fill('invoices');
+    await page.getByLabel('Records (JSON)').fill(
+      JSON.stringify({
+        records: [
+          { id: 'inv-1', data: { amount: 500 }, owner: 'user_employee' },
+          { id: 'inv-2', data: { amount: 9000 }, owner: 'user_manager' },
+        ],
+      }),
+    );
+    await page.getByRole('button', { name: 'Import records' }).click();
+    await page.getByRole('status').filter({ hasText: 'Imported 2 records into invoices' }).waitFor();
+
+    const token = await sign({ sub: 'user_employee', role: 'employee', approval_limit: 1000 });
+    await page.getByLabel('Collection', { exact: true }).fill('invoices');
+    await page.getByLabel('End-user token').fill(token);
+    await page.getByRole('button', { name: 'Query records' }).click();
+    const result = page.getByRole('region', { name: /invoices: 1 record/ });
+    await result.waitFor();
+    expect(await result.textContent()).toContain('inv-1');
+    expect(await result.textContent()).not.toContain('inv-2');
+    expect(await page.getByLabel('End-user token').inputValue()).toBe('');
+    expect(await page.content()).not.toContain(token);
+    await shot('records');
+  });
+
   it('ran every page without a CSP violation, a page error or a foreign request', () => {
     expect(violations).toEqual([]);
     expect(pageErrors).toEqual([]);
