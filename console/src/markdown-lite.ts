@@ -1,7 +1,7 @@
 /**
  * Stands in for codemirror-json-schema's renderMarkdown (see vite.config.ts): the library
- * renders schema descriptions with markdown-it and Shiki, ~900 KB minified of the console's
- * ~1.1 MB bundle, for one-line descriptions and error messages. Here they are escaped text
+ * renders schema descriptions with markdown-it and Shiki (several hundred KB minified, see
+ * vite.config.ts) for one-line descriptions and error messages. Here they are escaped text
  * with `code` spans, the only markup our contract's descriptions use. The result is set as
  * innerHTML by the library, so everything is escaped before the one tag is added.
  */
