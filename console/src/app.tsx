@@ -13,10 +13,10 @@ import { Loading, ProblemBox } from './ui';
 export type PageProps = { session: Session; arg: string | undefined };
 
 type View = FunctionComponent<PageProps>;
-type Page = { id: string; title: string; scope: Scope | null; load: () => Promise<View> };
+type Page = { id: string; title: string; scopes: Scope[]; load: () => Promise<View> };
 
 /**
- * Each page, the scope it needs to be offered (null: any key), and its module. Pages load
+ * Each page, the scopes it needs to be offered (none: any key), and its module. Pages load
  * on first visit (their own chunks): the sign-in and the shell do not download the editor
  * (CodeMirror) or the charts (Chart.js) until a page that uses them opens.
  */
@@ -24,55 +24,55 @@ export const PAGES: Page[] = [
   {
     id: 'providers',
     title: 'Providers',
-    scope: 'providers:read',
+    scopes: ['providers:read'],
     load: () => import('./pages/providers').then((m) => m.ProvidersPage),
   },
   {
     id: 'policies',
     title: 'Policies',
-    scope: 'policies:read',
+    scopes: ['policies:read'],
     load: () => import('./pages/policies').then((m) => m.PoliciesPage),
   },
   {
     id: 'permissions',
     title: 'Permissions & routes',
-    scope: 'policies:read',
+    scopes: ['policies:read'],
     load: () => import('./pages/permissions').then((m) => m.PermissionsPage),
   },
   {
     id: 'playground',
     title: 'Playground',
-    scope: 'policies:read',
+    scopes: ['policies:read'],
     load: () => import('./pages/playground').then((m) => m.PlaygroundPage),
   },
   {
     id: 'audit',
     title: 'Audit',
-    scope: 'audit:read',
+    scopes: ['audit:read'],
     load: () => import('./pages/audit').then((m) => m.AuditPage),
   },
   {
     id: 'impact',
     title: 'Impact & shadow',
-    scope: 'audit:read',
+    scopes: ['audit:read', 'policies:read'],
     load: () => import('./pages/impact').then((m) => m.ImpactPage),
   },
   {
     id: 'records',
     title: 'Records',
-    scope: null,
+    scopes: [],
     load: () => import('./pages/records').then((m) => m.RecordsPage),
   },
   {
     id: 'keys',
     title: 'API keys',
-    scope: 'keys:write',
+    scopes: ['keys:write'],
     load: () => import('./pages/keys').then((m) => m.KeysPage),
   },
   {
     id: 'revocations',
     title: 'Revocations',
-    scope: 'revocations:write',
+    scopes: ['revocations:write'],
     load: () => import('./pages/revocations').then((m) => m.RevocationsPage),
   },
 ];
@@ -103,10 +103,22 @@ export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const route = useRoute();
 
+  const [resumeError, setResumeError] = useState<unknown>();
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
-    resume().then(setSession);
-  }, []);
+    setResumeError(undefined);
+    resume().then(setSession, setResumeError);
+  }, [attempt]);
 
+  if (resumeError)
+    return (
+      <main class="sign-in">
+        <ProblemBox problem={toProblem(resumeError)} />
+        <button type="button" onClick={() => setAttempt((n) => n + 1)}>
+          Retry
+        </button>
+      </main>
+    );
   if (session === undefined) return <Loading what="Opening the console" />;
   if (session === null) return <SignIn onSignedIn={setSession} />;
   return (
@@ -122,7 +134,7 @@ export function App() {
 }
 
 function Shell({ session, route, onSignOut }: { session: Session; route: Route; onSignOut: () => void }) {
-  const pages = PAGES.filter((p) => p.scope === null || can(session, p.scope));
+  const pages = PAGES.filter((p) => p.scopes.every((scope) => can(session, scope)));
   const current = pages.find((p) => p.id === route.page) ?? pages[0];
   const { view: View, error } = usePage(current);
 
@@ -132,6 +144,7 @@ function Shell({ session, route, onSignOut }: { session: Session; route: Route; 
 
   return (
     <div class="shell">
+      {/* An in-page anchor: the router ignores hashes that are not routes (#/…). */}
       <a class="skip" href="#main">
         Skip to content
       </a>

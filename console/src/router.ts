@@ -9,8 +9,17 @@ export type Route = { page: string; arg: string | undefined };
 
 export function parseRoute(hash: string): Route {
   const [page = '', arg] = hash.replace(/^#\/?/, '').split('/', 2);
-  return { page: page || 'home', arg: arg ? decodeURIComponent(arg) : undefined };
+  let decoded: string | undefined;
+  try {
+    decoded = arg ? decodeURIComponent(arg) : undefined;
+  } catch {
+    decoded = undefined; // a malformed escape names nothing
+  }
+  return { page: page || 'home', arg: decoded };
 }
+
+/** Route hashes start with #/; others (#main, the skip link's target) are in-page anchors. */
+const isRoute = (hash: string) => hash === '' || hash.startsWith('#/');
 
 export const href = (page: string, arg?: string) =>
   `#/${page}${arg === undefined ? '' : `/${encodeURIComponent(arg)}`}`;
@@ -22,7 +31,9 @@ export function navigate(page: string, arg?: string) {
 export function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(window.location.hash));
   useEffect(() => {
-    const on = () => setRoute(parseRoute(window.location.hash));
+    const on = () => {
+      if (isRoute(window.location.hash)) setRoute(parseRoute(window.location.hash));
+    };
     window.addEventListener('hashchange', on);
     return () => window.removeEventListener('hashchange', on);
   }, []);

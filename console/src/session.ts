@@ -34,12 +34,24 @@ export async function signIn(creds: Credentials): Promise<Session> {
 export async function resume(): Promise<Session | null> {
   const raw = sessionStorage.getItem(STORAGE_KEY);
   if (!raw) return null;
+  let creds: Credentials;
   try {
-    const creds = JSON.parse(raw) as Credentials;
-    return await signIn(creds);
+    creds = JSON.parse(raw) as Credentials;
   } catch {
     signOut();
     return null;
+  }
+  try {
+    return await signIn(creds);
+  } catch (err) {
+    // Only an answer that the key is no good signs the tab out; a network error or a 5xx
+    // keeps it, and the caller shows the error with a retry.
+    const status = (err as { status?: number }).status;
+    if (status === 401 || status === 403 || status === 404) {
+      signOut();
+      return null;
+    }
+    throw err;
   }
 }
 

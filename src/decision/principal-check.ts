@@ -3,15 +3,20 @@
  * console's "paste a token" and the playground's principal. A token goes through exactly
  * the verification a decision uses (this provider only, its keys, its clock tolerance,
  * presets, claim mappings) and the denylist; a refusal is a value with its reason, never
- * a thrown error, and the token itself is never returned. Claims are mapped, not verified.
+ * a thrown error, and the token itself is never returned. Claims are not verified (no
+ * signature, no expiry): they get the checks a decision makes after the signature (sub,
+ * claim mappings, the denylist) so the playground answers what a real token would get.
  */
 import type { PrincipalCheck, PrincipalCheckRequest } from '../contract';
 import { principalAttributes } from '../identity/claim-mapping';
 import { TokenError } from '../identity/reasons';
-import { verifyToken } from '../identity/verify-token';
-import { notFound } from '../lib/errors';
+import { canonicalJti, NO_PROVIDER_FOR_ISSUER, verifyToken } from '../identity/verify-token';
+import { notFound, unavailable, VerdictError } from '../lib/errors';
 import { type DecisionEnv, keyDeps, snapshotFor } from './authorize';
 import { isRevoked } from './snapshot';
+
+const revokedDetail = (by: 'sub' | 'jti') =>
+  by === 'sub' ? 'This subject has been revoked' : 'This token has been revoked';
 
 export async function checkPrincipal(
   env: DecisionEnv,
@@ -25,6 +30,10 @@ export async function checkPrincipal(
   if (!provider) throw notFound('Auth provider');
 
   if (input.claims) {
+    // The checks a decision makes after the signature, in the same order: sub, mappings, denylist.
+    const sub = input.claims.sub;
+    if (typeof sub !== 'string' || sub.length === 0)
+      return { ok: false, reason: 'subject_missing', detail: 'The claims have no sub' };
     const mapped = principalAttributes(input.claims, provider);
     if (!mapped.ok)
       return {
@@ -32,26 +41,21 @@ export async function checkPrincipal(
         reason: 'claim_missing',
         detail: `The required claim "${mapped.missing}" is missing`,
       };
-    const subject = typeof input.claims.sub === 'string' ? input.claims.sub : null;
-    const { sub: _sub, ...rest } = mapped.attributes;
+    const revoked = isRevoked(snapshot, sub, canonicalJti(input.claims.jti), now);
+    if (revoked) return { ok: false, reason: 'token_revoked', detail: revokedDetail(revoked) };
     return {
       ok: true,
       verified: false,
-      subject,
+      subject: sub,
       provider: provider.name,
-      attributes: subject === null ? rest : mapped.attributes,
+      attributes: mapped.attributes,
     };
   }
 
   try {
     const identity = await verifyToken(input.token ?? '', [provider], keyDeps(env), now);
     const revoked = isRevoked(snapshot, identity.sub, identity.jti, now);
-    if (revoked)
-      return {
-        ok: false,
-        reason: 'token_revoked',
-        detail: revoked === 'sub' ? 'This subject has been revoked' : 'This token has been revoked',
-      };
+    if (revoked) return { ok: false, reason: 'token_revoked', detail: revokedDetail(revoked) };
     return {
       ok: true,
       verified: true,
@@ -60,10 +64,13 @@ export async function checkPrincipal(
       attributes: identity.attributes,
     };
   } catch (err) {
-    if (!(err instanceof TokenError)) throw err;
-    // verifyToken picks among the providers it is given: here only this one.
+    // Anything but a refusal (a key set that cannot be fetched, …) is no answer: a 503.
+    if (!(err instanceof TokenError))
+      throw err instanceof VerdictError ? err : unavailable('Token verification failed');
+    // verifyToken picks among the providers it is given (here only this one): a token of
+    // another issuer is "not this provider's"; a token without one keeps its own detail.
     const detail =
-      err.reason === 'unknown_issuer'
+      err.reason === 'unknown_issuer' && err.detail === NO_PROVIDER_FOR_ISSUER
         ? `The token’s issuer is not this provider’s (${provider.issuer})`
         : err.detail;
     return { ok: false, reason: err.reason, detail };

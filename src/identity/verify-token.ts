@@ -17,6 +17,7 @@ import { allowedAlgorithms, checkPresetClaims } from './presets';
 import { type TokenDenyReason, TokenError } from './reasons';
 
 export const MAX_TOKEN_BYTES = 8 * 1024;
+export const NO_PROVIDER_FOR_ISSUER = 'No auth provider of this workspace has this issuer';
 
 export type VerifiedIdentity = {
   sub: string;
@@ -126,7 +127,7 @@ export async function verifyToken(
 ): Promise<VerifiedIdentity> {
   const { alg, kid, iss } = inspectToken(token);
   const provider = providers.find((p) => p.issuer === iss);
-  if (!provider) fail('unknown_issuer', 'No auth provider of this workspace has this issuer');
+  if (!provider) fail('unknown_issuer', NO_PROVIDER_FOR_ISSUER);
   if (!(allowedAlgorithms(provider) as string[]).includes(alg)) {
     fail('alg_not_allowed', `This provider accepts ${allowedAlgorithms(provider).join(', ')}`);
   }

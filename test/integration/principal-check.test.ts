@@ -121,6 +121,14 @@ describe('claims (mapped, not verified)', () => {
       },
     });
   });
+  it('claims get the checks a decision makes after the signature: sub, then the denylist', async () => {
+    const noSub = await json<{ data: Check }>(await check({ claims: { org: { id: 'acme' } } }));
+    expect(noSub.data).toMatchObject({ ok: false, reason: 'subject_missing' });
+    const revoked = await json<{ data: Check }>(
+      await check({ claims: { sub: 'revoked-user', org: { id: 'acme' } } }),
+    );
+    expect(revoked.data).toMatchObject({ ok: false, reason: 'token_revoked' });
+  });
   it('a missing required claim is claim_missing', async () => {
     const { data } = await json<{ data: Check }>(await check({ claims: { sub: 'carol' } }));
     expect(data).toMatchObject({ ok: false, reason: 'claim_missing' });

@@ -229,6 +229,33 @@ describe('the console', () => {
     ]);
   });
 
+  it('edits a provider without dropping the settings the form does not show', async () => {
+    const list = (await (await api('GET', '/auth-providers', adminKey)).json()) as {
+      data: (Record<string, unknown> & { id: string })[];
+    };
+    const { id, resolvedJwksUri: _r, keyFormat: _k, hasHsSecret: _h, ...input } = list.data[0]!;
+    const pinned = { ...input, algorithms: ['RS256'], maxTokenAgeSec: 3600 };
+    expect((await api('PUT', `/auth-providers/${id}`, adminKey, pinned)).status).toBe(200);
+    await page.reload();
+    await page.getByRole('article', { name: 'Provider Clerk' }).getByRole('button', { name: 'Edit' }).click();
+    await page.getByLabel('Audiences').fill('verdict-console');
+    await page.getByRole('button', { name: 'Save provider' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Registered Clerk' })
+      .getByRole('button', { name: 'Done' })
+      .click();
+    const after = (await (await api('GET', `/auth-providers/${id}`, adminKey)).json()) as { data: unknown };
+    expect(after.data).toMatchObject({
+      audiences: ['verdict-console'],
+      algorithms: ['RS256'],
+      maxTokenAgeSec: 3600,
+    });
+    const restored = { ...input, audiences: [] };
+    expect((await api('PUT', `/auth-providers/${id}`, adminKey, restored)).status).toBe(200);
+    await page.reload();
+  });
+
   it('checks a pasted token: ext_role for a good one, the reason for an expired one, and never shows it', async () => {
     const card = page.getByRole('article', { name: 'Provider Clerk' });
     const token = await sign({ sub: 'user_manager', role: 'manager' });
@@ -287,6 +314,13 @@ describe('the console', () => {
     const table = page.getByRole('table', { name: 'Permissions' });
     await poll(() => table.textContent()).toContain('order_approval');
     await shot('permissions');
+    // Edit → Save writes the same binding back (the form carries only the binding's fields).
+    await table.getByRole('button', { name: 'Edit' }).click();
+    await page.getByRole('button', { name: 'Save permission' }).click();
+    await poll(() => api('GET', '/permissions', adminKey).then((r) => r.json())).toMatchObject({
+      data: [{ resource: 'orders', action: 'approve', policies: ['order_approval'] }],
+    });
+    expect(await page.getByRole('alert').count()).toBe(0);
   });
 
   const decided: string[] = [];

@@ -6,7 +6,7 @@
 import type { ApiKey, CreatedKey } from '@verdict-authz/sdk';
 import { useState } from 'preact/hooks';
 import type { PageProps } from '../app';
-import type { Scope } from '../session';
+import { can, type Scope } from '../session';
 import { Field, formatTime, Loaded, PageHeader, ProblemBox, useAction, useAsync } from '../ui';
 
 type Session = PageProps['session'];
@@ -202,16 +202,18 @@ function CreateKeyForm({ session, onCreated }: { session: Session; onCreated: ()
       <fieldset>
         <legend>Scopes</legend>
         <div class="grid">
-          {(Object.keys(SCOPES) as Scope[]).map((scope) => (
-            <label class="check" key={scope} title={SCOPES[scope]}>
-              <input
-                type="checkbox"
-                checked={scopes.includes(scope)}
-                onChange={(e) => toggle(scope, e.currentTarget.checked)}
-              />
-              {scope}
-            </label>
-          ))}
+          {(Object.keys(SCOPES) as Scope[])
+            .filter((scope) => can(session, scope))
+            .map((scope) => (
+              <label class="check" key={scope} title={SCOPES[scope]}>
+                <input
+                  type="checkbox"
+                  checked={scopes.includes(scope)}
+                  onChange={(e) => toggle(scope, e.currentTarget.checked)}
+                />
+                {scope}
+              </label>
+            ))}
         </div>
       </fieldset>
       <ProblemBox problem={action.error} />

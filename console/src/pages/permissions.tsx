@@ -75,7 +75,13 @@ function Bindings({ session }: { session: Session }) {
                     <td>
                       {writable && (
                         <div class="row">
-                          <button type="button" class="secondary" onClick={() => setForm(b)}>
+                          <button
+                            type="button"
+                            class="secondary"
+                            onClick={() =>
+                              setForm({ resource: b.resource, action: b.action, policies: b.policies })
+                            }
+                          >
                             Edit
                           </button>
                           <button

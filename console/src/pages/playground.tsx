@@ -11,6 +11,7 @@ import type { Decision, PolicyDocument } from '@verdict-authz/sdk';
 import { useEffect, useState } from 'preact/hooks';
 import type { PageProps } from '../app';
 import { JsonEditor } from '../editor';
+import { type ShownProblem, toProblem } from '../problem';
 import { href } from '../router';
 import { contractSchema } from '../schemas';
 import { can } from '../session';
@@ -63,16 +64,26 @@ export function PlaygroundPage({ session, arg }: PageProps) {
   useEffect(() => {
     if (!draftName && policies.data?.[0]) setDraftName(policies.data[0]);
   }, [policies.data]);
+  const [draftError, setDraftError] = useState<ShownProblem>();
   useEffect(() => {
     if (!useDraft || !draftName) return;
+    let current = true; // a later choice wins over a slower earlier load
     const loaded = (text: string) => {
       setDraft(text);
       setDraftRev((r) => r + 1);
     };
+    setDraftError(undefined);
     session.client.getPolicy(draftName).then(
-      (r) => loaded(`${JSON.stringify(r.data.source, null, 2)}\n`),
-      () => loaded(''),
+      (r) => current && loaded(`${JSON.stringify(r.data.source, null, 2)}\n`),
+      (err) => {
+        if (!current) return;
+        setDraftError(toProblem(err));
+        loaded('');
+      },
     );
+    return () => {
+      current = false;
+    };
   }, [useDraft, draftName]);
 
   const principal = async (pasted: string): Promise<Record<string, unknown>> => {
@@ -114,7 +125,8 @@ export function PlaygroundPage({ session, arg }: PageProps) {
       const live = (await session.client.simulate(input)).data;
       const base = { principal: attrs, live, ...(recorded ? { recorded } : {}) };
       if (!useDraft) return base;
-      const policy = parseJson(draft, 'The draft policy') as PolicyDocument;
+      const policy = parseJson(draft, 'The draft policy') as PolicyDocument | undefined;
+      if (!policy) throw new Error('The draft policy is empty: write one, or untick the draft');
       return { ...base, draft: (await session.client.simulate({ ...input, policy })).data };
     });
     if (outcome) setResult(outcome);
@@ -286,6 +298,7 @@ export function PlaygroundPage({ session, arg }: PageProps) {
                     </select>
                   )}
                 </Field>
+                <ProblemBox problem={draftError} />
                 {schema.data && (
                   <JsonEditor
                     key={draftRev}

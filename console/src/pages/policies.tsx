@@ -6,7 +6,7 @@
  * versions, and rollback.
  */
 import type { PolicyDocument, PolicyVersion, PolicyWriteResult } from '@verdict-authz/sdk';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PageProps } from '../app';
 import { DiffView } from '../diff-view';
 import { type EditorIssue, JsonEditor } from '../editor';
@@ -130,6 +130,7 @@ function PolicyDetail({ session, name }: { session: Session; name: string }) {
   const [rev, setRev] = useState(0);
   const [saved, setSaved] = useState<PolicyWriteResult>();
   const save = useAction();
+  const saving = useRef(false);
   const rollback = useAction();
   const writable = can(session, 'policies:write');
 
@@ -150,7 +151,9 @@ function PolicyDetail({ session, name }: { session: Session; name: string }) {
   };
 
   const onSave = async () => {
-    if (text === undefined || !writable) return;
+    // One save at a time (Ctrl+S bypasses the button's disabled state).
+    if (text === undefined || !writable || saving.current) return;
+    saving.current = true;
     setSaved(undefined);
     const result = await save.run(async () => {
       let doc: PolicyDocument;
@@ -161,6 +164,7 @@ function PolicyDetail({ session, name }: { session: Session; name: string }) {
       }
       return session.client.putPolicy(name, doc);
     });
+    saving.current = false;
     if (result) {
       setSaved(result.data);
       state.reload();

@@ -34,7 +34,10 @@ type Form = {
   tokenUse: '' | 'id' | 'access';
   hsSecret: string;
   clockToleranceSec: string;
+  maxTokenAgeSec: string;
   mappings: Mapping[];
+  /** Fields the form does not edit, carried through a replace unchanged (PUT replaces the whole provider). */
+  kept: Pick<ProviderInput, 'algorithms'>;
 };
 
 /** Each type's issuer shape, as its IdP documents it. */
@@ -60,7 +63,9 @@ const empty = (): Form => ({
   tokenUse: '',
   hsSecret: '',
   clockToleranceSec: '60',
+  maxTokenAgeSec: '',
   mappings: [],
+  kept: {},
 });
 
 const list = (text: string) =>
@@ -82,6 +87,8 @@ function fromProvider(p: Provider): Form {
     tokenUse: p.tokenUse ?? '',
     hsSecret: '',
     clockToleranceSec: String(p.clockToleranceSec),
+    maxTokenAgeSec: p.maxTokenAgeSec === undefined ? '' : String(p.maxTokenAgeSec),
+    kept: p.algorithms ? { algorithms: p.algorithms } : {},
     mappings: p.claimMappings.map((m) => ({
       jwtPath: m.jwtPath,
       attribute: m.attribute,
@@ -111,6 +118,8 @@ function toInput(form: Form): ProviderInput {
     audiences: list(form.audiences),
     claimMappings: mappingsOf(form),
     clockToleranceSec: Number(form.clockToleranceSec || 60),
+    ...form.kept,
+    ...(form.maxTokenAgeSec.trim() ? { maxTokenAgeSec: Number(form.maxTokenAgeSec) } : {}),
     ...(form.jwksUri.trim() ? { jwksUri: form.jwksUri.trim() } : {}),
     ...(list(form.authorizedParties).length ? { authorizedParties: list(form.authorizedParties) } : {}),
     ...(form.type === 'clerk' && form.azpRequired ? { azpRequired: true } : {}),
@@ -122,12 +131,18 @@ function toInput(form: Form): ProviderInput {
 export function ProvidersPage({ session }: PageProps) {
   const providers = useAsync(() => session.client.listAuthProviders().then((r) => r.data), []);
   const [form, setForm] = useState<Form | null>(null);
+  // Each opening of the form (New, or Edit of a provider) is a fresh form: remounted by key.
+  const [opened, setOpened] = useState(0);
+  const open = (f: Form) => {
+    setForm(f);
+    setOpened((n) => n + 1);
+  };
   const writable = can(session, 'providers:write');
   return (
     <section>
       <PageHeader title="Auth providers">
         {writable && !form && (
-          <button type="button" onClick={() => setForm(empty())}>
+          <button type="button" onClick={() => open(empty())}>
             New provider
           </button>
         )}
@@ -138,6 +153,7 @@ export function ProvidersPage({ session }: PageProps) {
       </p>
       {form && (
         <ProviderForm
+          key={opened}
           session={session}
           initial={form}
           onDone={() => {
@@ -157,7 +173,7 @@ export function ProvidersPage({ session }: PageProps) {
                   key={p.id}
                   session={session}
                   provider={p}
-                  onEdit={writable ? () => setForm(fromProvider(p)) : undefined}
+                  onEdit={writable ? () => open(fromProvider(p)) : undefined}
                   onDeleted={providers.reload}
                 />
               ))}
@@ -279,6 +295,17 @@ function ProviderForm({
               max={300}
               value={form.clockToleranceSec}
               onInput={(e) => set({ clockToleranceSec: e.currentTarget.value })}
+            />
+          )}
+        </Field>
+        <Field label="Max token age (s, optional)" hint="Refuse tokens issued longer ago than this">
+          {(id) => (
+            <input
+              id={id}
+              type="number"
+              min={1}
+              value={form.maxTokenAgeSec}
+              onInput={(e) => set({ maxTokenAgeSec: e.currentTarget.value })}
             />
           )}
         </Field>
@@ -522,6 +549,7 @@ function TokenCheck({ session, provider }: { session: PageProps['session']; prov
         e.preventDefault();
         const pasted = token.trim();
         setToken('');
+        setResult(undefined);
         const r = await action.run(() => session.client.checkPrincipal(provider.id, { token: pasted }));
         if (r) setResult({ at: Date.now(), check: r.data });
       }}

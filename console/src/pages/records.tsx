@@ -13,6 +13,8 @@ import { Field, formatTime, PageHeader, ProblemBox, parseJson, useAction } from 
 type Session = PageProps['session'];
 type Row = RecordPage['data'][number];
 type Browse = {
+  /** The end user's client this page was read with (paging stays with that user). */
+  client: VerdictClient;
   collection: string;
   where: Record<string, unknown> | undefined;
   rows: Row[];
@@ -54,6 +56,7 @@ function BrowseRecords({ session }: { session: Session }) {
   const forget = () => {
     user.current = undefined;
     setHasUser(false);
+    setBrowse(undefined);
   };
 
   return (
@@ -66,8 +69,10 @@ function BrowseRecords({ session }: { session: Session }) {
           const pasted = token.trim();
           setToken('');
           if (pasted) {
+            // Another user: nothing of the previous one's stays on screen.
             user.current = clientFor(pasted);
             setHasUser(true);
+            setBrowse(undefined);
           }
           const client = user.current;
           const name = collection.trim();
@@ -77,14 +82,15 @@ function BrowseRecords({ session }: { session: Session }) {
             const page = await client.queryRecords(name, { where: filter, page: { limit: 50 } });
             return { page, filter };
           });
-          if (result)
-            setBrowse({
-              collection: name,
-              where: result.filter,
-              rows: result.page.data,
-              cursor: result.page.page.nextCursor,
-              meta: result.page.meta,
-            });
+          if (!result || !client) return setBrowse(undefined);
+          setBrowse({
+            client,
+            collection: name,
+            where: result.filter,
+            rows: result.page.data,
+            cursor: result.page.page.nextCursor,
+            meta: result.page.meta,
+          });
         }}
       >
         <div class="grid">
@@ -146,10 +152,11 @@ function BrowseRecords({ session }: { session: Session }) {
     </>
   );
 
+  /** The next page, by the client (the user) whose page this is. */
   async function loadMore() {
-    const client = user.current;
     const current = browse;
-    if (!client || !current?.cursor) return;
+    if (!current?.cursor) return;
+    const client = current.client;
     const cursor = current.cursor;
     const page = await action.run(() =>
       client.queryRecords(current.collection, { where: current.where, page: { limit: 50, cursor } }),

@@ -36,7 +36,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
               id={id}
               name="workspace"
               required
-              autoComplete="username"
+              autoComplete="off"
               value={workspaceId}
               onInput={(e) => setWorkspaceId(e.currentTarget.value)}
             />
@@ -49,7 +49,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
               name="key"
               type="password"
               required
-              autoComplete="current-password"
+              autoComplete="off"
               value={apiKey}
               onInput={(e) => setApiKey(e.currentTarget.value)}
             />
