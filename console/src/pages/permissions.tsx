@@ -291,7 +291,8 @@ function RouteMap({ session }: { session: Session }) {
           Route map saved.
         </p>
       )}
-      {writable ? (
+      {/* Editing starts once the stored map is loaded (it would otherwise replace the edits). */}
+      {writable && workspace.data ? (
         <div class="row">
           <button
             type="button"
@@ -305,7 +306,7 @@ function RouteMap({ session }: { session: Session }) {
           </button>
         </div>
       ) : (
-        <p class="muted">Editing the route map needs an admin key.</p>
+        !writable && <p class="muted">Editing the route map needs an admin key.</p>
       )}
     </form>
   );
