@@ -491,8 +491,8 @@ describe('the console', () => {
   it('replays a draft over the audited decisions: one Allow → Deny, explained', async () => {
     await nav('Impact & shadow');
     await page.getByLabel('Policy', { exact: true }).selectOption('order_approval');
-    await poll(() => page.getByLabel('Draft policy').inputValue()).toContain('manager-unlimited');
-    await page.getByLabel('Draft policy').fill(JSON.stringify(noManagerRule, null, 2));
+    await poll(() => page.locator('.cm-content').first().textContent()).toContain('manager-unlimited');
+    await setEditor(JSON.stringify(noManagerRule, null, 2));
     await page.getByLabel('Window').selectOption({ label: 'Last hour' });
     await page.getByRole('button', { name: 'Run replay' }).click();
     const result = page.getByRole('region', { name: 'Replay result' });

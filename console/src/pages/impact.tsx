@@ -16,8 +16,11 @@ import {
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PageProps } from '../app';
 import { BarChart, COLORS } from '../charts';
+import { JsonEditor } from '../editor';
+import { policyIssues } from '../policy-issues';
 import { type ShownProblem, toProblem } from '../problem';
 import { href } from '../router';
+import { contractSchema } from '../schemas';
 import { can } from '../session';
 import {
   Badge,
@@ -83,8 +86,15 @@ export function ImpactPage({ session, arg }: PageProps) {
 /** The draft of one policy (prefilled with its live version), its replay and its shadow. */
 function PolicyImpact({ session, name }: { session: Session; name: string }) {
   const live = useAsync(() => session.client.getPolicy(name).then((r) => r.data), [name]);
+  const schema = useAsync(() => contractSchema('policy'), []);
   const [draft, setDraft] = useState<string>();
-  const reset = () => live.data && setDraft(JSON.stringify(live.data.source, null, 2));
+  // Bumped when the draft is replaced from outside (prefill, reset): remounts the editor.
+  const [rev, setRev] = useState(0);
+  const reset = () => {
+    if (!live.data) return;
+    setDraft(`${JSON.stringify(live.data.source, null, 2)}\n`);
+    setRev((r) => r + 1);
+  };
   useEffect(() => {
     if (draft === undefined) reset();
   }, [live.data]);
@@ -105,17 +115,19 @@ function PolicyImpact({ session, name }: { session: Session; name: string }) {
                 Prefilled with {p.name} version {p.version} (live). Edit it, then replay it or attach it as a
                 shadow.
               </p>
-              <Field label="Draft policy" hint="A Policy document (JSON)">
-                {(id) => (
-                  <textarea
-                    id={id}
-                    rows={16}
-                    spellcheck={false}
-                    value={draft ?? ''}
-                    onInput={(e) => setDraft(e.currentTarget.value)}
-                  />
-                )}
-              </Field>
+              {draft !== undefined && schema.data ? (
+                <JsonEditor
+                  key={rev}
+                  label="Draft policy"
+                  value={draft}
+                  onChange={setDraft}
+                  schema={schema.data}
+                  minLines={14}
+                  check={policyIssues(session.client)}
+                />
+              ) : (
+                <Loaded state={schema}>{() => null}</Loaded>
+              )}
               <button type="button" class="secondary" onClick={reset}>
                 Reset draft
               </button>

@@ -11,6 +11,7 @@ import type { Decision, PolicyDocument } from '@verdict-authz/sdk';
 import { useEffect, useState } from 'preact/hooks';
 import type { PageProps } from '../app';
 import { JsonEditor } from '../editor';
+import { policyIssues } from '../policy-issues';
 import { type ShownProblem, toProblem } from '../problem';
 import { href } from '../router';
 import { contractSchema } from '../schemas';
@@ -305,6 +306,7 @@ export function PlaygroundPage({ session, arg }: PageProps) {
                     label="Draft policy"
                     value={draft}
                     onChange={setDraft}
+                    check={policyIssues(session.client)}
                     schema={schema.data}
                     minLines={10}
                   />

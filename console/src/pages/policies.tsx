@@ -9,7 +9,8 @@ import type { PolicyDocument, PolicyVersion, PolicyWriteResult } from '@verdict-
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PageProps } from '../app';
 import { DiffView } from '../diff-view';
-import { type EditorIssue, JsonEditor } from '../editor';
+import { JsonEditor } from '../editor';
+import { policyIssues } from '../policy-issues';
 import { href, navigate } from '../router';
 import { contractSchema } from '../schemas';
 import { can, type Session } from '../session';
@@ -140,15 +141,7 @@ function PolicyDetail({ session, name }: { session: Session; name: string }) {
     setRev((r) => r + 1);
   }, [state.data, name]);
 
-  const check = async (source: string): Promise<EditorIssue[]> => {
-    const { data } = await session.client.validatePolicies({ policies: [JSON.parse(source)] });
-    const result = data[0];
-    if (!result) return [];
-    return [
-      ...result.errors.map((e) => ({ ...e, severity: 'error' as const })),
-      ...result.warnings.map((w) => ({ ...w, severity: 'warning' as const })),
-    ];
-  };
+  const check = policyIssues(session.client);
 
   const onSave = async () => {
     // One save at a time (Ctrl+S bypasses the button's disabled state).
