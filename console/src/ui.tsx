@@ -115,6 +115,31 @@ export function Field({ label, hint, children }: FieldProps) {
   );
 }
 
+type TextFieldProps = {
+  label: string;
+  hint?: string;
+  rows: number;
+  value: string;
+  onValue: (v: string) => void;
+};
+/** A labelled multi-line field for JSON and tokens: monospace, no spellcheck, no autocomplete. */
+export function TextField({ label, hint, rows, value, onValue }: TextFieldProps) {
+  return (
+    <Field label={label} {...(hint === undefined ? {} : { hint })}>
+      {(id) => (
+        <textarea
+          id={id}
+          rows={rows}
+          spellcheck={false}
+          autoComplete="off"
+          value={value}
+          onInput={(e) => onValue(e.currentTarget.value)}
+        />
+      )}
+    </Field>
+  );
+}
+
 export function PageHeader({ title, children }: { title: string; children?: ComponentChildren }) {
   return (
     <header class="page-header">

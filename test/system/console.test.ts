@@ -14,6 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer } from '../../scripts/walkthrough.mjs';
 import { startIdp } from '../fixtures/idp-server';
+import { financeHighValueRule, orderApprovalPolicy, seedClaimMappings } from '../fixtures/seed';
 import { launchBrowser } from './browser';
 
 const SHOTS = join(import.meta.dirname, 'screenshots');
@@ -81,42 +82,13 @@ async function setEditor(text: string) {
   await page.keyboard.insertText(text);
 }
 
-const SEED_POLICY = {
-  name: 'order_approval',
-  specification: {
-    rules: [
-      {
-        rule_id: 'manager-unlimited',
-        effect: 'Allow',
-        conditions: [{ function: 'string_equal', attribute: 'ext_role', value: 'manager' }],
-      },
-      {
-        rule_id: 'within-limit',
-        effect: 'Allow',
-        conditions: [
-          {
-            function: 'integer_less_equal',
-            attribute: 'request_metadata',
-            metadata_key: 'amount',
-            value_from_attribute: 'ext_approval_limit',
-          },
-        ],
-      },
-    ],
-    default: { rule_id: 'deny', effect: 'Deny' },
-  },
-};
-const FINANCE_RULE = {
-  rule_id: 'finance-high-value',
-  effect: 'Allow',
-  conditions: [
-    { function: 'string_equal', attribute: 'ext_department', value: 'finance' },
-    { function: 'integer_greater_than', attribute: 'request_metadata', metadata_key: 'amount', value: 10000 },
-  ],
-};
+const SEED_POLICY = orderApprovalPolicy;
 const withFinance = {
   ...SEED_POLICY,
-  specification: { ...SEED_POLICY.specification, rules: [...SEED_POLICY.specification.rules, FINANCE_RULE] },
+  specification: {
+    ...SEED_POLICY.specification,
+    rules: [...SEED_POLICY.specification.rules, financeHighValueRule],
+  },
 };
 
 beforeAll(async () => {
@@ -222,11 +194,7 @@ describe('the console', () => {
     };
     expect(stored.data).toHaveLength(1);
     expect(stored.data[0]?.type).toBe('clerk');
-    expect(stored.data[0]?.claimMappings).toEqual([
-      { jwtPath: 'role', attribute: 'role', required: false, defaultValue: 'employee' },
-      { jwtPath: 'department', attribute: 'department', required: false },
-      { jwtPath: 'approval_limit', attribute: 'approval_limit', required: false, defaultValue: 0 },
-    ]);
+    expect(stored.data[0]?.claimMappings).toEqual(seedClaimMappings);
   });
 
   it('edits a provider without dropping the settings the form does not show', async () => {

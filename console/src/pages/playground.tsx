@@ -17,7 +17,7 @@ import { href } from '../router';
 import { contractSchema } from '../schemas';
 import { can } from '../session';
 import { DecisionView, type Simulation } from '../trace-view';
-import { Field, Json, PageHeader, ProblemBox, parseJson, useAction, useAsync } from '../ui';
+import { Field, Json, PageHeader, ProblemBox, parseJson, TextField, useAction, useAsync } from '../ui';
 
 type Mode = 'claims' | 'token' | 'attributes';
 
@@ -172,50 +172,31 @@ export function PlaygroundPage({ session, arg }: PageProps) {
               </Field>
             )}
             {mode === 'claims' && (
-              <Field
+              <TextField
                 label="Claims (JSON)"
                 hint="Mapped through the provider’s claim mappings, as a token’s would be"
-              >
-                {(id) => (
-                  <textarea
-                    id={id}
-                    rows={6}
-                    spellcheck={false}
-                    value={claims}
-                    onInput={(e) => setClaims(e.currentTarget.value)}
-                  />
-                )}
-              </Field>
+                rows={6}
+                value={claims}
+                onValue={setClaims}
+              />
             )}
             {mode === 'token' && (
-              <Field
+              <TextField
                 label="Token"
                 hint="Verified by the provider and decided for real (audited); cleared once used"
-              >
-                {(id) => (
-                  <textarea
-                    id={id}
-                    rows={3}
-                    spellcheck={false}
-                    autoComplete="off"
-                    value={token}
-                    onInput={(e) => setToken(e.currentTarget.value)}
-                  />
-                )}
-              </Field>
+                rows={3}
+                value={token}
+                onValue={setToken}
+              />
             )}
             {mode === 'attributes' && (
-              <Field label="Attributes (JSON)" hint="ext_* plus sub, issuer, provider, as policies see them">
-                {(id) => (
-                  <textarea
-                    id={id}
-                    rows={6}
-                    spellcheck={false}
-                    value={attributes}
-                    onInput={(e) => setAttributes(e.currentTarget.value)}
-                  />
-                )}
-              </Field>
+              <TextField
+                label="Attributes (JSON)"
+                hint="ext_* plus sub, issuer, provider, as policies see them"
+                rows={6}
+                value={attributes}
+                onValue={setAttributes}
+              />
             )}
           </fieldset>
           <div class="grid">
@@ -235,30 +216,16 @@ export function PlaygroundPage({ session, arg }: PageProps) {
               )}
             </Field>
           </div>
-          <Field label="Context (JSON)" hint="request_metadata: e.g. the amount">
-            {(id) => (
-              <textarea
-                id={id}
-                rows={4}
-                spellcheck={false}
-                value={context}
-                onInput={(e) => setContext(e.currentTarget.value)}
-              />
-            )}
-          </Field>
+          <TextField
+            label="Context (JSON)"
+            hint="request_metadata: e.g. the amount"
+            rows={4}
+            value={context}
+            onValue={setContext}
+          />
           <details>
             <summary>Record, IP and time</summary>
-            <Field label="Record (JSON, optional)">
-              {(id) => (
-                <textarea
-                  id={id}
-                  rows={3}
-                  spellcheck={false}
-                  value={record}
-                  onInput={(e) => setRecord(e.currentTarget.value)}
-                />
-              )}
-            </Field>
+            <TextField label="Record (JSON, optional)" rows={3} value={record} onValue={setRecord} />
             <div class="grid">
               <Field label="Client IP (optional)">
                 {(id) => <input id={id} value={ip} onInput={(e) => setIp(e.currentTarget.value)} />}

@@ -17,6 +17,7 @@ import {
   PageHeader,
   ProblemBox,
   parseJson,
+  TextField,
   useAction,
   useAsync,
 } from '../ui';
@@ -554,18 +555,13 @@ function TokenCheck({ session, provider }: { session: PageProps['session']; prov
         if (r) setResult({ at: Date.now(), check: r.data });
       }}
     >
-      <Field label="Paste a token" hint="Verified against this provider; it is not stored or shown again">
-        {(id) => (
-          <textarea
-            id={id}
-            rows={2}
-            spellcheck={false}
-            autoComplete="off"
-            value={token}
-            onInput={(e) => setToken(e.currentTarget.value)}
-          />
-        )}
-      </Field>
+      <TextField
+        label="Paste a token"
+        hint="Verified against this provider; it is not stored or shown again"
+        rows={2}
+        value={token}
+        onValue={setToken}
+      />
       <button type="submit" disabled={action.busy || token.trim() === ''}>
         Check token
       </button>

@@ -8,7 +8,7 @@ import { type ImportRecords, type RecordPage, VerdictClient } from '@verdict-aut
 import { useRef, useState } from 'preact/hooks';
 import type { PageProps } from '../app';
 import { can } from '../session';
-import { Field, formatTime, PageHeader, ProblemBox, parseJson, useAction } from '../ui';
+import { Field, formatTime, PageHeader, ProblemBox, parseJson, TextField, useAction } from '../ui';
 
 type Session = PageProps['session'];
 type Row = RecordPage['data'][number];
@@ -106,36 +106,24 @@ function BrowseRecords({ session }: { session: Session }) {
             )}
           </Field>
         </div>
-        <Field
+        <TextField
           label="End-user token"
           hint={
             hasUser
               ? 'A token is held for this page: leave empty to keep browsing as that user, or paste another'
               : 'A JWT from your identity provider; not stored, not shown again'
           }
-        >
-          {(id) => (
-            <textarea
-              id={id}
-              rows={3}
-              spellcheck={false}
-              autoComplete="off"
-              value={token}
-              onInput={(e) => setToken(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <Field label="Where (JSON)" hint='Optional, e.g. { "status": "open" }'>
-          {(id) => (
-            <textarea
-              id={id}
-              rows={3}
-              spellcheck={false}
-              value={where}
-              onInput={(e) => setWhere(e.currentTarget.value)}
-            />
-          )}
-        </Field>
+          rows={3}
+          value={token}
+          onValue={setToken}
+        />
+        <TextField
+          label="Where (JSON)"
+          hint='Optional, e.g. { "status": "open" }'
+          rows={3}
+          value={where}
+          onValue={setWhere}
+        />
         <div class="row">
           <button type="submit" disabled={action.busy || (!hasUser && token.trim() === '')}>
             {action.busy ? 'Querying…' : 'Query records'}
@@ -277,17 +265,13 @@ function ImportForm({ session }: { session: Session }) {
           <input id={id} required value={collection} onInput={(e) => setCollection(e.currentTarget.value)} />
         )}
       </Field>
-      <Field label="Records (JSON)" hint='{ "records": [{ "id", "data", "owner"? }] }'>
-        {(id) => (
-          <textarea
-            id={id}
-            rows={8}
-            spellcheck={false}
-            value={body}
-            onInput={(e) => setBody(e.currentTarget.value)}
-          />
-        )}
-      </Field>
+      <TextField
+        label="Records (JSON)"
+        hint='{ "records": [{ "id", "data", "owner"? }] }'
+        rows={8}
+        value={body}
+        onValue={setBody}
+      />
       <button type="submit" disabled={action.busy}>
         {action.busy ? 'Importing…' : 'Import records'}
       </button>
