@@ -4,13 +4,12 @@
  */
 import type { FunctionComponent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import type { PageProps } from './page';
 import { SignIn } from './pages/sign-in';
 import { toProblem } from './problem';
 import { href, type Route, useRoute } from './router';
 import { can, resume, type Scope, type Session, signOut } from './session';
 import { Loading, ProblemBox } from './ui';
-
-export type PageProps = { session: Session; arg: string | undefined };
 
 type View = FunctionComponent<PageProps>;
 type Page = { id: string; title: string; scopes: Scope[]; load: () => Promise<View> };

@@ -161,6 +161,13 @@ export function Badge({ decision }: { decision: 'Allow' | 'Deny' | string }) {
   return <span class={`badge ${decision === 'Allow' ? 'allow' : 'deny'}`}>{decision}</span>;
 }
 
+/** A datetime-local field's value as an ISO instant (undefined when empty or invalid). */
+export const isoOf = (local: string): string | undefined => {
+  if (!local) return undefined;
+  const ms = new Date(local).getTime();
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+};
+
 export const formatTime = (ms: number | null | undefined) =>
   ms == null ? '—' : new Date(ms).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
 

@@ -6,14 +6,16 @@
  */
 import type { AuditEvent, AuditQuery, AuditStats } from '@verdict-authz/sdk';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { PageProps } from '../app';
 import { BarChart, COLORS } from '../charts';
+import type { PageProps } from '../page';
 import { navigate } from '../router';
+import { Reasons } from '../trace-view';
 import {
   Badge,
   download,
   Field,
   formatTime,
+  isoOf,
   Json,
   Loaded,
   Loading,
@@ -35,11 +37,6 @@ type Filters = {
 const noFilters: Filters = { subject: '', resource: '', action: '', decision: '', from: '', to: '' };
 
 /** A datetime-local value (the browser's local time) as an ISO instant. */
-export const isoOf = (local: string): string | undefined => {
-  if (!local) return undefined;
-  const ms = new Date(local).getTime();
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
-};
 
 function toQuery(f: Filters): Omit<AuditQuery, 'limit' | 'cursor'> {
   const q: Omit<AuditQuery, 'limit' | 'cursor'> = {};
@@ -410,102 +407,6 @@ function DecisionDetail({ event: e }: { event: AuditEvent }) {
         </>
       )}
     </>
-  );
-}
-
-type ReasonShape = {
-  code?: unknown;
-  policy?: unknown;
-  policyVersion?: unknown;
-  rule?: unknown;
-  effect?: unknown;
-  message?: unknown;
-  condition?: {
-    index?: unknown;
-    function?: unknown;
-    attribute?: unknown;
-    result?: unknown;
-    actual?: unknown;
-    expected?: unknown;
-    operandAttribute?: unknown;
-    message?: unknown;
-  };
-};
-
-const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
-
-/** A decision's reasons, readably: code, policy and rule, message, and the condition that decided. */
-export function Reasons({ reasons }: { reasons: unknown[] }) {
-  if (reasons.length === 0) return <p class="muted">No reasons recorded.</p>;
-  return (
-    <ol class="reasons">
-      {reasons.map((raw, i) => {
-        if (!raw || typeof raw !== 'object') return <li key={i}>{JSON.stringify(raw)}</li>;
-        const r = raw as ReasonShape;
-        const c = r.condition && typeof r.condition === 'object' ? r.condition : undefined;
-        const policy = str(r.policy);
-        const version = str(r.policyVersion);
-        return (
-          <li key={i}>
-            <code>{str(r.code) ?? 'reason'}</code>
-            {policy && (
-              <>
-                {' '}
-                in {policy}
-                {version && `@${version}`}
-              </>
-            )}
-            {str(r.rule) && (
-              <>
-                {' '}
-                rule <code>{str(r.rule)}</code>
-              </>
-            )}
-            {str(r.effect) && (
-              <>
-                {' → '}
-                <Badge decision={str(r.effect) as string} />
-              </>
-            )}
-            {str(r.message) && <div>{str(r.message)}</div>}
-            {c && (
-              <dl class="facts">
-                <dt>Condition</dt>
-                <dd>
-                  #{str(c.index) ?? '?'} <code>{str(c.function)}</code> on <code>{str(c.attribute)}</code> →{' '}
-                  {str(c.result)}
-                </dd>
-                {'actual' in c && (
-                  <>
-                    <dt>Actual</dt>
-                    <dd>
-                      <code>{JSON.stringify(c.actual)}</code>
-                    </dd>
-                  </>
-                )}
-                {('expected' in c || c.operandAttribute !== undefined) && (
-                  <>
-                    <dt>Expected</dt>
-                    <dd>
-                      <code>{JSON.stringify(c.expected)}</code>
-                      {str(c.operandAttribute) && (
-                        <span class="muted"> (from {str(c.operandAttribute)})</span>
-                      )}
-                    </dd>
-                  </>
-                )}
-                {str(c.message) && str(c.message) !== str(r.message) && (
-                  <>
-                    <dt>Why</dt>
-                    <dd>{str(c.message)}</dd>
-                  </>
-                )}
-              </dl>
-            )}
-          </li>
-        );
-      })}
-    </ol>
   );
 }
 

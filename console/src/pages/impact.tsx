@@ -14,14 +14,15 @@ import {
   VerdictError,
 } from '@verdict-authz/sdk';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { PageProps } from '../app';
 import { BarChart, COLORS } from '../charts';
 import { JsonEditor } from '../editor';
+import type { PageProps } from '../page';
 import { policyIssues } from '../policy-issues';
 import { type ShownProblem, toProblem } from '../problem';
 import { href } from '../router';
 import { contractSchema } from '../schemas';
 import { can } from '../session';
+import { Reasons } from '../trace-view';
 import {
   Badge,
   Field,
@@ -34,7 +35,6 @@ import {
   useAction,
   useAsync,
 } from '../ui';
-import { Reasons } from './audit';
 
 type Session = PageProps['session'];
 

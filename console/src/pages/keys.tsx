@@ -5,7 +5,7 @@
  */
 import type { ApiKey, CreatedKey } from '@verdict-authz/sdk';
 import { useState } from 'preact/hooks';
-import type { PageProps } from '../app';
+import type { PageProps } from '../page';
 import { can, type Scope } from '../session';
 import { Field, formatTime, Loaded, PageHeader, ProblemBox, useAction, useAsync } from '../ui';
 

@@ -5,7 +5,7 @@
  */
 import type { Permission, Workspace } from '@verdict-authz/sdk';
 import { useEffect, useState } from 'preact/hooks';
-import type { PageProps } from '../app';
+import type { PageProps } from '../page';
 import { href } from '../router';
 import { can, type Session } from '../session';
 import { Field, formatTime, Loaded, PageHeader, ProblemBox, useAction, useAsync } from '../ui';

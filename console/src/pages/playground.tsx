@@ -9,15 +9,15 @@
  */
 import type { Decision, PolicyDocument } from '@verdict-authz/sdk';
 import { useEffect, useState } from 'preact/hooks';
-import type { PageProps } from '../app';
 import { JsonEditor } from '../editor';
+import type { PageProps } from '../page';
 import { policyIssues } from '../policy-issues';
 import { type ShownProblem, toProblem } from '../problem';
 import { href } from '../router';
 import { contractSchema } from '../schemas';
 import { can } from '../session';
 import { DecisionView, type Simulation } from '../trace-view';
-import { Field, Json, PageHeader, ProblemBox, parseJson, TextField, useAction, useAsync } from '../ui';
+import { Field, isoOf, Json, PageHeader, ProblemBox, parseJson, TextField, useAction, useAsync } from '../ui';
 
 type Mode = 'claims' | 'token' | 'attributes';
 
@@ -116,12 +116,13 @@ export function PlaygroundPage({ session, arg }: PageProps) {
         mode === 'token'
           ? (await session.client.checkAuthorization({ ...check, token: pasted })).data
           : undefined;
+      const instant = isoOf(at);
       const input = {
         attributes: attrs,
         ...check,
         ...(record.trim() ? { record: asObject(parseJson(record, 'Record'), 'Record') } : {}),
         ...(ip.trim() ? { ip: ip.trim() } : {}),
-        ...(at ? { at: new Date(at).toISOString() } : {}),
+        ...(instant ? { at: instant } : {}),
       };
       const live = (await session.client.simulate(input)).data;
       const base = { principal: attrs, live, ...(recorded ? { recorded } : {}) };

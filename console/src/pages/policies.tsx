@@ -7,9 +7,9 @@
  */
 import type { PolicyDocument, PolicyVersion, PolicyWriteResult } from '@verdict-authz/sdk';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { PageProps } from '../app';
 import { DiffView } from '../diff-view';
 import { JsonEditor } from '../editor';
+import type { PageProps } from '../page';
 import { policyIssues } from '../policy-issues';
 import { href, navigate } from '../router';
 import { contractSchema } from '../schemas';

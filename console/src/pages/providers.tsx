@@ -7,7 +7,7 @@
  */
 import type { Provider, ProviderInput } from '@verdict-authz/sdk';
 import { useState } from 'preact/hooks';
-import type { PageProps } from '../app';
+import type { PageProps } from '../page';
 import { can } from '../session';
 import {
   Field,

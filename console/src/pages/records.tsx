@@ -6,7 +6,7 @@
  */
 import { type ImportRecords, type RecordPage, VerdictClient } from '@verdict-authz/sdk';
 import { useRef, useState } from 'preact/hooks';
-import type { PageProps } from '../app';
+import type { PageProps } from '../page';
 import { can } from '../session';
 import { Field, formatTime, PageHeader, ProblemBox, parseJson, TextField, useAction } from '../ui';
 

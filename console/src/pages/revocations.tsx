@@ -4,9 +4,8 @@
  */
 import type { Revocation, Revoke } from '@verdict-authz/sdk';
 import { useState } from 'preact/hooks';
-import type { PageProps } from '../app';
-import { Field, formatTime, Loaded, PageHeader, ProblemBox, useAction, useAsync } from '../ui';
-import { isoOf } from './audit';
+import type { PageProps } from '../page';
+import { Field, formatTime, isoOf, Loaded, PageHeader, ProblemBox, useAction, useAsync } from '../ui';
 
 type Session = PageProps['session'];
 
