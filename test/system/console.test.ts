@@ -7,8 +7,10 @@
 // playground, the three decisions in the audit page, the finance rule as v2, the diff and
 // a rollback. Error paths: a bad issuer, an invalid policy with its inline pointer, a key
 // without scopes. Every page runs under the CSP with no violation, no page error and no
-// request to another origin. Screenshots land in test/system/screenshots/.
-import { mkdirSync } from 'node:fs';
+// request to another origin, and passes axe-core's accessibility rules. Screenshots land
+// in test/system/screenshots/.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -615,6 +617,22 @@ describe('the console', () => {
     expect(await page.getByLabel('End-user token').inputValue()).toBe('');
     expect(await page.content()).not.toContain(token);
     await shot('records');
+  });
+
+  it('passes axe-core’s accessibility rules on every page', async () => {
+    // axe-core is evaluated through the DevTools protocol (not a script tag: the CSP refuses those).
+    const axe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+    const pages = ['providers', 'policies', 'policies/order_approval', 'permissions', 'playground'];
+    for (const route of [...pages, 'audit', 'impact', 'records', 'keys', 'revocations']) {
+      await page.goto(`${origin}/console/#/${route}`);
+      await page.locator('main h1').first().waitFor();
+      await page.waitForLoadState('networkidle');
+      await page.evaluate(axe);
+      const violations = await page.evaluate<string[]>(
+        `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => v.impact + ' ' + v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`,
+      );
+      expect(violations, route).toEqual([]);
+    }
   });
 
   it('ran every page without a CSP violation, a page error or a foreign request', () => {
