@@ -368,6 +368,17 @@ describe('the console', () => {
     }
     expect(await shown()).toBe(3);
     await shot('audit');
+    // Export: NDJSON with every event of the filter (here: all), downloaded from the page.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export NDJSON' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('audit.ndjson');
+    const exported = readFileSync(await download.path(), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { decisionId: string }).decisionId);
+    expect(exported.sort()).toEqual([...decided].sort());
     await page.goto(`${origin}/console/#/audit/${decided[1]}`);
     const detail = page.getByRole('region', { name: `Decision ${decided[1]}` });
     await poll(() => detail.textContent()).toContain('default_applied');
@@ -463,7 +474,7 @@ describe('the console', () => {
     await page.getByLabel('Policy', { exact: true }).selectOption('order_approval');
     await poll(() => page.locator('.cm-content').first().textContent()).toContain('manager-unlimited');
     await setEditor(JSON.stringify(noManagerRule, null, 2));
-    await page.getByLabel('Window').selectOption({ label: 'Last hour' });
+    await page.getByLabel('Window', { exact: true }).selectOption({ label: 'Last hour' });
     await page.getByRole('button', { name: 'Run replay' }).click();
     const result = page.getByRole('region', { name: 'Replay result' });
     await result.waitFor();
@@ -475,6 +486,17 @@ describe('the console', () => {
     expect(await stat('Deny → Allow')).toBe('0');
     expect(await result.textContent()).toContain('user_manager');
     await shot('impact');
+
+    // The same replay as a background job (the queue consumer runs it): same counts.
+    await page.getByLabel(/Run as a background job/).check();
+    const [accepted] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/impact') && r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Run replay' }).click(),
+    ]);
+    expect(accepted.status()).toBe(202);
+    await poll(() => stat('Allow → Deny')).toBe('1');
+    expect(await stat('Considered')).toBe('3');
+    expect(await stat('Unchanged')).toBe('2');
   });
 
   it('runs the draft as a shadow, shows the divergence, and promotes it', async () => {

@@ -141,10 +141,16 @@ function PolicyImpact({ session, name }: { session: Session; name: string }) {
   );
 }
 
-type ReplayForm = { since: string; resource: string; action: string; subject: string };
+type ReplayForm = { since: string; resource: string; action: string; subject: string; job: boolean };
 
 function Replay({ session, name, draft }: { session: Session; name: string; draft: () => unknown }) {
-  const [form, setForm] = useState<ReplayForm>({ since: '7d', resource: '', action: '', subject: '' });
+  const [form, setForm] = useState<ReplayForm>({
+    since: '7d',
+    resource: '',
+    action: '',
+    subject: '',
+    job: false,
+  });
   const set = (patch: Partial<ReplayForm>) => setForm((f) => ({ ...f, ...patch }));
   const action = useAction();
   const [result, setResult] = useState<ImpactResult>();
@@ -182,7 +188,12 @@ function Replay({ session, name, draft }: { session: Session; name: string; draf
           setPollError(undefined);
           jobId.current = undefined;
           const answer = await action.run(() => {
-            const request: ImpactRequest = { policies: { [name]: draft() }, since: form.since };
+            // Large windows become background jobs on their own; "job" asks for one anyway.
+            const request: ImpactRequest = {
+              policies: { [name]: draft() },
+              since: form.since,
+              mode: form.job ? 'job' : 'auto',
+            };
             if (form.resource.trim()) request.resource = form.resource.trim();
             if (form.action.trim()) request.action = form.action.trim();
             if (form.subject.trim()) request.subject = form.subject.trim();
@@ -228,6 +239,10 @@ function Replay({ session, name, draft }: { session: Session; name: string; draf
             )}
           </Field>
         </div>
+        <label class="check">
+          <input type="checkbox" checked={form.job} onChange={(e) => set({ job: e.currentTarget.checked })} />
+          Run as a background job (with progress; windows over the inline limit always are)
+        </label>
         <button type="submit" disabled={action.busy || running}>
           {action.busy ? 'Replaying…' : 'Run replay'}
         </button>
