@@ -14,7 +14,8 @@ export function DiffView({ before, after, label }: { before: string; after: stri
       <figcaption class="muted">
         {label}: {added} line{added === 1 ? '' : 's'} added, {removed} removed
       </figcaption>
-      <section class="diff" aria-label={label}>
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (WCAG 2.1.1; axe scrollable-region-focusable) */}
+      <section class="diff" aria-label={label} tabIndex={0}>
         {parts.flatMap((p, i) =>
           p.value
             .replace(/\n$/, '')

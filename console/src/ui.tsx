@@ -151,7 +151,8 @@ export function PageHeader({ title, children }: { title: string; children?: Comp
 
 export function Json({ value, label }: { value: unknown; label?: string }) {
   return (
-    <pre class="json" title={label}>
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable block must be reachable by keyboard (axe scrollable-region-focusable)
+    <pre class="json" title={label} tabIndex={0}>
       {JSON.stringify(value, null, 2)}
     </pre>
   );
