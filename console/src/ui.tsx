@@ -115,6 +115,21 @@ export function Field({ label, hint, children }: FieldProps) {
   );
 }
 
+type InputFieldProps = {
+  label: string;
+  hint?: string;
+  value: string;
+  onValue: (v: string) => void;
+} & Omit<JSX.InputHTMLAttributes<HTMLInputElement>, 'value' | 'onInput' | 'id' | 'label'>;
+/** A labelled single-line input reporting its value (every other input attribute passes through). */
+export function InputField({ label, hint, value, onValue, ...rest }: InputFieldProps) {
+  return (
+    <Field label={label} {...(hint === undefined ? {} : { hint })}>
+      {(id) => <input id={id} {...rest} value={value} onInput={(e) => onValue(e.currentTarget.value)} />}
+    </Field>
+  );
+}
+
 type TextFieldProps = {
   label: string;
   hint?: string;

@@ -15,6 +15,7 @@ import {
   download,
   Field,
   formatTime,
+  InputField,
   isoOf,
   Json,
   Loaded,
@@ -143,25 +144,9 @@ export function AuditPage({ session, arg }: PageProps) {
         }}
       >
         <div class="grid">
-          <Field label="Subject">
-            {(id) => (
-              <input id={id} value={form.subject} onInput={(e) => set({ subject: e.currentTarget.value })} />
-            )}
-          </Field>
-          <Field label="Resource">
-            {(id) => (
-              <input
-                id={id}
-                value={form.resource}
-                onInput={(e) => set({ resource: e.currentTarget.value })}
-              />
-            )}
-          </Field>
-          <Field label="Action">
-            {(id) => (
-              <input id={id} value={form.action} onInput={(e) => set({ action: e.currentTarget.value })} />
-            )}
-          </Field>
+          <InputField label="Subject" value={form.subject} onValue={(v) => set({ subject: v })} />
+          <InputField label="Resource" value={form.resource} onValue={(v) => set({ resource: v })} />
+          <InputField label="Action" value={form.action} onValue={(v) => set({ action: v })} />
           <Field label="Decision">
             {(id) => (
               <select
@@ -175,26 +160,13 @@ export function AuditPage({ session, arg }: PageProps) {
               </select>
             )}
           </Field>
-          <Field label="From">
-            {(id) => (
-              <input
-                id={id}
-                type="datetime-local"
-                value={form.from}
-                onInput={(e) => set({ from: e.currentTarget.value })}
-              />
-            )}
-          </Field>
-          <Field label="To">
-            {(id) => (
-              <input
-                id={id}
-                type="datetime-local"
-                value={form.to}
-                onInput={(e) => set({ to: e.currentTarget.value })}
-              />
-            )}
-          </Field>
+          <InputField
+            label="From"
+            type="datetime-local"
+            value={form.from}
+            onValue={(v) => set({ from: v })}
+          />
+          <InputField label="To" type="datetime-local" value={form.to} onValue={(v) => set({ to: v })} />
         </div>
         <div class="row">
           <button type="submit">Apply filters</button>

@@ -27,6 +27,7 @@ import {
   Badge,
   Field,
   formatTime,
+  InputField,
   Json,
   Loaded,
   PageHeader,
@@ -219,25 +220,24 @@ function Replay({ session, name, draft }: { session: Session; name: string; draf
               </select>
             )}
           </Field>
-          <Field label="Resource" hint="Optional: only this resource">
-            {(id) => (
-              <input
-                id={id}
-                value={form.resource}
-                onInput={(e) => set({ resource: e.currentTarget.value })}
-              />
-            )}
-          </Field>
-          <Field label="Action" hint="Optional: only this action">
-            {(id) => (
-              <input id={id} value={form.action} onInput={(e) => set({ action: e.currentTarget.value })} />
-            )}
-          </Field>
-          <Field label="Subject" hint="Optional: only this subject">
-            {(id) => (
-              <input id={id} value={form.subject} onInput={(e) => set({ subject: e.currentTarget.value })} />
-            )}
-          </Field>
+          <InputField
+            label="Resource"
+            hint="Optional: only this resource"
+            value={form.resource}
+            onValue={(v) => set({ resource: v })}
+          />
+          <InputField
+            label="Action"
+            hint="Optional: only this action"
+            value={form.action}
+            onValue={(v) => set({ action: v })}
+          />
+          <InputField
+            label="Subject"
+            hint="Optional: only this subject"
+            value={form.subject}
+            onValue={(v) => set({ subject: v })}
+          />
         </div>
         <label class="check">
           <input type="checkbox" checked={form.job} onChange={(e) => set({ job: e.currentTarget.checked })} />

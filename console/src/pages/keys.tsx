@@ -7,7 +7,7 @@ import type { ApiKey, CreatedKey } from '@verdict-authz/sdk';
 import { useState } from 'preact/hooks';
 import type { PageProps } from '../page';
 import { can, type Scope } from '../session';
-import { Field, formatTime, Loaded, PageHeader, ProblemBox, useAction, useAsync } from '../ui';
+import { formatTime, InputField, Loaded, PageHeader, ProblemBox, useAction, useAsync } from '../ui';
 
 type Session = PageProps['session'];
 
@@ -196,9 +196,7 @@ function CreateKeyForm({ session, onCreated }: { session: Session; onCreated: ()
       }}
     >
       <h2>New key</h2>
-      <Field label="Key name">
-        {(id) => <input id={id} required value={name} onInput={(e) => setName(e.currentTarget.value)} />}
-      </Field>
+      <InputField label="Key name" required value={name} onValue={setName} />
       <fieldset>
         <legend>Scopes</legend>
         <div class="grid">

@@ -8,7 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { PageProps } from '../page';
 import { href } from '../router';
 import { can, type Session } from '../session';
-import { Field, formatTime, Loaded, PageHeader, ProblemBox, useAction, useAsync } from '../ui';
+import { Field, formatTime, InputField, Loaded, PageHeader, ProblemBox, useAction, useAsync } from '../ui';
 
 export function PermissionsPage({ session }: PageProps) {
   return (
@@ -122,28 +122,20 @@ function Bindings({ session }: { session: Session }) {
         >
           <h3>Bind policies to a resource and action</h3>
           <div class="grid">
-            <Field label="Resource">
-              {(id) => (
-                <input
-                  id={id}
-                  required
-                  placeholder="orders"
-                  value={form.resource}
-                  onInput={(e) => setForm({ ...form, resource: e.currentTarget.value })}
-                />
-              )}
-            </Field>
-            <Field label="Action">
-              {(id) => (
-                <input
-                  id={id}
-                  required
-                  placeholder="approve"
-                  value={form.action}
-                  onInput={(e) => setForm({ ...form, action: e.currentTarget.value })}
-                />
-              )}
-            </Field>
+            <InputField
+              label="Resource"
+              required
+              placeholder="orders"
+              value={form.resource}
+              onValue={(v) => setForm({ ...form, resource: v })}
+            />
+            <InputField
+              label="Action"
+              required
+              placeholder="approve"
+              value={form.action}
+              onValue={(v) => setForm({ ...form, action: v })}
+            />
             <Field label="Policies to bind" hint="Ctrl/⌘-click to choose several">
               {(id) => (
                 <select

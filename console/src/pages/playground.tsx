@@ -17,7 +17,18 @@ import { href } from '../router';
 import { contractSchema } from '../schemas';
 import { can } from '../session';
 import { DecisionView, type Simulation } from '../trace-view';
-import { Field, isoOf, Json, PageHeader, ProblemBox, parseJson, TextField, useAction, useAsync } from '../ui';
+import {
+  Field,
+  InputField,
+  isoOf,
+  Json,
+  PageHeader,
+  ProblemBox,
+  parseJson,
+  TextField,
+  useAction,
+  useAsync,
+} from '../ui';
 
 type Mode = 'claims' | 'token' | 'attributes';
 
@@ -201,21 +212,8 @@ export function PlaygroundPage({ session, arg }: PageProps) {
             )}
           </fieldset>
           <div class="grid">
-            <Field label="Resource">
-              {(id) => (
-                <input
-                  id={id}
-                  required
-                  value={resource}
-                  onInput={(e) => setResource(e.currentTarget.value)}
-                />
-              )}
-            </Field>
-            <Field label="Action">
-              {(id) => (
-                <input id={id} required value={action} onInput={(e) => setAction(e.currentTarget.value)} />
-              )}
-            </Field>
+            <InputField label="Resource" required value={resource} onValue={setResource} />
+            <InputField label="Action" required value={action} onValue={setAction} />
           </div>
           <TextField
             label="Context (JSON)"
@@ -228,20 +226,15 @@ export function PlaygroundPage({ session, arg }: PageProps) {
             <summary>Record, IP and time</summary>
             <TextField label="Record (JSON, optional)" rows={3} value={record} onValue={setRecord} />
             <div class="grid">
-              <Field label="Client IP (optional)">
-                {(id) => <input id={id} value={ip} onInput={(e) => setIp(e.currentTarget.value)} />}
-              </Field>
-              <Field label="At (optional)" hint="Your local time; default now">
-                {(id) => (
-                  <input
-                    id={id}
-                    type="datetime-local"
-                    step={1}
-                    value={at}
-                    onInput={(e) => setAt(e.currentTarget.value)}
-                  />
-                )}
-              </Field>
+              <InputField label="Client IP (optional)" value={ip} onValue={setIp} />
+              <InputField
+                label="At (optional)"
+                hint="Your local time; default now"
+                type="datetime-local"
+                step={1}
+                value={at}
+                onValue={setAt}
+              />
             </div>
           </details>
           <fieldset>

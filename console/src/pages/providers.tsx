@@ -12,6 +12,7 @@ import { can } from '../session';
 import {
   Field,
   formatTime,
+  InputField,
   Json,
   Loaded,
   PageHeader,
@@ -242,74 +243,51 @@ function ProviderForm({
             </select>
           )}
         </Field>
-        <Field label="Name">
-          {(id) => (
-            <input id={id} required value={form.name} onInput={(e) => set({ name: e.currentTarget.value })} />
-          )}
-        </Field>
-        <Field label="Issuer URL" hint={`Exactly the tokens' iss, e.g. ${TYPES[form.type].issuer}`}>
-          {(id) => (
-            <input
-              id={id}
-              required
-              type="url"
-              placeholder={TYPES[form.type].issuer}
-              value={form.issuer}
-              onInput={(e) => set({ issuer: e.currentTarget.value })}
-            />
-          )}
-        </Field>
-        <Field label="Audiences" hint="Comma-separated; a token must name one of them in aud">
-          {(id) => (
-            <input
-              id={id}
-              value={form.audiences}
-              onInput={(e) => set({ audiences: e.currentTarget.value })}
-            />
-          )}
-        </Field>
-        <Field label="JWKS URL (optional)" hint="Default: from the issuer's discovery document">
-          {(id) => (
-            <input
-              id={id}
-              type="url"
-              value={form.jwksUri}
-              onInput={(e) => set({ jwksUri: e.currentTarget.value })}
-            />
-          )}
-        </Field>
-        <Field label="Authorized parties (azp)" hint="Comma-separated origins; empty accepts any">
-          {(id) => (
-            <input
-              id={id}
-              value={form.authorizedParties}
-              onInput={(e) => set({ authorizedParties: e.currentTarget.value })}
-            />
-          )}
-        </Field>
-        <Field label="Clock tolerance (s)">
-          {(id) => (
-            <input
-              id={id}
-              type="number"
-              min={0}
-              max={300}
-              value={form.clockToleranceSec}
-              onInput={(e) => set({ clockToleranceSec: e.currentTarget.value })}
-            />
-          )}
-        </Field>
-        <Field label="Max token age (s, optional)" hint="Refuse tokens issued longer ago than this">
-          {(id) => (
-            <input
-              id={id}
-              type="number"
-              min={1}
-              value={form.maxTokenAgeSec}
-              onInput={(e) => set({ maxTokenAgeSec: e.currentTarget.value })}
-            />
-          )}
-        </Field>
+        <InputField label="Name" required value={form.name} onValue={(v) => set({ name: v })} />
+        <InputField
+          label="Issuer URL"
+          hint={`Exactly the tokens' iss, e.g. ${TYPES[form.type].issuer}`}
+          required
+          type="url"
+          placeholder={TYPES[form.type].issuer}
+          value={form.issuer}
+          onValue={(v) => set({ issuer: v })}
+        />
+        <InputField
+          label="Audiences"
+          hint="Comma-separated; a token must name one of them in aud"
+          value={form.audiences}
+          onValue={(v) => set({ audiences: v })}
+        />
+        <InputField
+          label="JWKS URL (optional)"
+          hint="Default: from the issuer's discovery document"
+          type="url"
+          value={form.jwksUri}
+          onValue={(v) => set({ jwksUri: v })}
+        />
+        <InputField
+          label="Authorized parties (azp)"
+          hint="Comma-separated origins; empty accepts any"
+          value={form.authorizedParties}
+          onValue={(v) => set({ authorizedParties: v })}
+        />
+        <InputField
+          label="Clock tolerance (s)"
+          type="number"
+          min={0}
+          max={300}
+          value={form.clockToleranceSec}
+          onValue={(v) => set({ clockToleranceSec: v })}
+        />
+        <InputField
+          label="Max token age (s, optional)"
+          hint="Refuse tokens issued longer ago than this"
+          type="number"
+          min={1}
+          value={form.maxTokenAgeSec}
+          onValue={(v) => set({ maxTokenAgeSec: v })}
+        />
         {form.type === 'clerk' && (
           <label class="check">
             <input
@@ -336,17 +314,14 @@ function ProviderForm({
           </Field>
         )}
         {form.type === 'supabase' && (
-          <Field label="HS256 JWT secret (legacy projects)" hint="Write-only: never shown again">
-            {(id) => (
-              <input
-                id={id}
-                type="password"
-                autoComplete="off"
-                value={form.hsSecret}
-                onInput={(e) => set({ hsSecret: e.currentTarget.value })}
-              />
-            )}
-          </Field>
+          <InputField
+            label="HS256 JWT secret (legacy projects)"
+            hint="Write-only: never shown again"
+            type="password"
+            autoComplete="off"
+            value={form.hsSecret}
+            onValue={(v) => set({ hsSecret: v })}
+          />
         )}
       </div>
 

@@ -8,7 +8,7 @@ import { type ImportRecords, type RecordPage, VerdictClient } from '@verdict-aut
 import { useRef, useState } from 'preact/hooks';
 import type { PageProps } from '../page';
 import { can } from '../session';
-import { Field, formatTime, PageHeader, ProblemBox, parseJson, TextField, useAction } from '../ui';
+import { formatTime, InputField, PageHeader, ProblemBox, parseJson, TextField, useAction } from '../ui';
 
 type Session = PageProps['session'];
 type Row = RecordPage['data'][number];
@@ -94,17 +94,13 @@ function BrowseRecords({ session }: { session: Session }) {
         }}
       >
         <div class="grid">
-          <Field label="Collection">
-            {(id) => (
-              <input
-                id={id}
-                required
-                value={collection}
-                placeholder="orders"
-                onInput={(e) => setCollection(e.currentTarget.value)}
-              />
-            )}
-          </Field>
+          <InputField
+            label="Collection"
+            required
+            placeholder="orders"
+            value={collection}
+            onValue={setCollection}
+          />
         </div>
         <TextField
           label="End-user token"
@@ -260,11 +256,7 @@ function ImportForm({ session }: { session: Session }) {
       <p class="muted">
         Inserts or replaces records by id with this console's API key (no end-user token, no policy).
       </p>
-      <Field label="Import collection">
-        {(id) => (
-          <input id={id} required value={collection} onInput={(e) => setCollection(e.currentTarget.value)} />
-        )}
-      </Field>
+      <InputField label="Import collection" required value={collection} onValue={setCollection} />
       <TextField
         label="Records (JSON)"
         hint='{ "records": [{ "id", "data", "owner"? }] }'

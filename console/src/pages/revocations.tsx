@@ -5,7 +5,17 @@
 import type { Revocation, Revoke } from '@verdict-authz/sdk';
 import { useState } from 'preact/hooks';
 import type { PageProps } from '../page';
-import { Field, formatTime, isoOf, Loaded, PageHeader, ProblemBox, useAction, useAsync } from '../ui';
+import {
+  Field,
+  formatTime,
+  InputField,
+  isoOf,
+  Loaded,
+  PageHeader,
+  ProblemBox,
+  useAction,
+  useAsync,
+} from '../ui';
 
 type Session = PageProps['session'];
 
@@ -136,19 +146,20 @@ function RevokeForm({ session, onRevoked }: { session: Session; onRevoked: () =>
             </select>
           )}
         </Field>
-        <Field label="Value" hint={kind === 'sub' ? "The token's sub claim" : "The token's jti claim"}>
-          {(id) => <input id={id} required value={value} onInput={(e) => setValue(e.currentTarget.value)} />}
-        </Field>
-        <Field label="Expires at (optional)" hint="Empty: until lifted">
-          {(id) => (
-            <input
-              id={id}
-              type="datetime-local"
-              value={expires}
-              onInput={(e) => setExpires(e.currentTarget.value)}
-            />
-          )}
-        </Field>
+        <InputField
+          label="Value"
+          hint={kind === 'sub' ? "The token's sub claim" : "The token's jti claim"}
+          required
+          value={value}
+          onValue={setValue}
+        />
+        <InputField
+          label="Expires at (optional)"
+          hint="Empty: until lifted"
+          type="datetime-local"
+          value={expires}
+          onValue={setExpires}
+        />
       </div>
       <ProblemBox problem={action.error} />
       {done && (

@@ -4,7 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import { type Session, signIn } from '../session';
-import { Field, ProblemBox, useAction } from '../ui';
+import { InputField, ProblemBox, useAction } from '../ui';
 
 export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const [workspaceId, setWorkspaceId] = useState('');
@@ -30,31 +30,23 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
           }
         }}
       >
-        <Field label="Workspace">
-          {(id) => (
-            <input
-              id={id}
-              name="workspace"
-              required
-              autoComplete="off"
-              value={workspaceId}
-              onInput={(e) => setWorkspaceId(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <Field label="API key">
-          {(id) => (
-            <input
-              id={id}
-              name="key"
-              type="password"
-              required
-              autoComplete="off"
-              value={apiKey}
-              onInput={(e) => setApiKey(e.currentTarget.value)}
-            />
-          )}
-        </Field>
+        <InputField
+          label="Workspace"
+          name="workspace"
+          required
+          autoComplete="off"
+          value={workspaceId}
+          onValue={setWorkspaceId}
+        />
+        <InputField
+          label="API key"
+          name="key"
+          type="password"
+          required
+          autoComplete="off"
+          value={apiKey}
+          onValue={setApiKey}
+        />
         <ProblemBox problem={action.error} />
         <button type="submit" disabled={action.busy}>
           {action.busy ? 'Signing in…' : 'Sign in'}
