@@ -54,6 +54,22 @@ export function useAction() {
   return { busy, error, run, clear: () => setError(undefined) };
 }
 
+type StringKeys<F> = { [K in keyof F]: F[K] extends string ? K : never }[keyof F];
+
+/**
+ * A form object in state: `set` merges a patch, `field(key)` is the value/onValue pair of
+ * one string field, to spread into an InputField or TextField.
+ */
+export function useForm<F extends object>(initial: F | (() => F)) {
+  const [form, setForm] = useState<F>(initial);
+  const set = useCallback((patch: Partial<F>) => setForm((f) => ({ ...f, ...patch })), []);
+  const field = (key: StringKeys<F>) => ({
+    value: form[key] as string,
+    onValue: (v: string) => set({ [key]: v } as Partial<F>),
+  });
+  return { form, setForm, set, field };
+}
+
 export function Loading({ what = 'Loading' }: { what?: string }) {
   return (
     <p class="muted" role="status" aria-live="polite">
@@ -161,6 +177,39 @@ export function PageHeader({ title, children }: { title: string; children?: Comp
       <h1>{title}</h1>
       {children && <div class="actions">{children}</div>}
     </header>
+  );
+}
+
+/** A column header: its text, or `{ hidden }` for a column named for screen readers only (row actions). */
+export type Column = string | { hidden: string };
+
+type TableProps = {
+  columns: Column[];
+  /** Read by screen readers (visually hidden). */
+  caption?: string;
+  /** The table's accessible name when it has no caption. */
+  label?: string;
+  class?: string;
+  children: ComponentChildren;
+};
+/** A data table: scrolls sideways on narrow screens, header cells scoped to their columns. */
+export function Table({ columns, caption, label, class: className, children }: TableProps) {
+  return (
+    <div class="table-wrap">
+      <table aria-label={label} class={className}>
+        {caption && <caption class="sr-only">{caption}</caption>}
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th scope="col" key={typeof c === 'string' ? c : c.hidden}>
+                {typeof c === 'string' ? c : <span class="sr-only">{c.hidden}</span>}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
   );
 }
 

@@ -22,8 +22,10 @@ import {
   Loading,
   PageHeader,
   ProblemBox,
+  Table,
   useAction,
   useAsync,
+  useForm,
 } from '../ui';
 
 type Filters = {
@@ -54,9 +56,8 @@ function toQuery(f: Filters): Omit<AuditQuery, 'limit' | 'cursor'> {
 
 export function AuditPage({ session, arg }: PageProps) {
   const client = session.client;
-  const [form, setForm] = useState<Filters>(noFilters);
+  const { form, setForm, set, field } = useForm<Filters>(noFilters);
   const [applied, setApplied] = useState<Filters>(noFilters);
-  const set = (patch: Partial<Filters>) => setForm((f) => ({ ...f, ...patch }));
 
   const first = useAsync(() => client.queryAudit({ ...toQuery(applied), limit: 50 }), [applied]);
   const [more, setMore] = useState<{ events: AuditEvent[]; cursor: string | null }>();
@@ -144,9 +145,9 @@ export function AuditPage({ session, arg }: PageProps) {
         }}
       >
         <div class="grid">
-          <InputField label="Subject" value={form.subject} onValue={(v) => set({ subject: v })} />
-          <InputField label="Resource" value={form.resource} onValue={(v) => set({ resource: v })} />
-          <InputField label="Action" value={form.action} onValue={(v) => set({ action: v })} />
+          <InputField label="Subject" {...field('subject')} />
+          <InputField label="Resource" {...field('resource')} />
+          <InputField label="Action" {...field('action')} />
           <Field label="Decision">
             {(id) => (
               <select
@@ -160,13 +161,8 @@ export function AuditPage({ session, arg }: PageProps) {
               </select>
             )}
           </Field>
-          <InputField
-            label="From"
-            type="datetime-local"
-            value={form.from}
-            onValue={(v) => set({ from: v })}
-          />
-          <InputField label="To" type="datetime-local" value={form.to} onValue={(v) => set({ to: v })} />
+          <InputField label="From" type="datetime-local" {...field('from')} />
+          <InputField label="To" type="datetime-local" {...field('to')} />
         </div>
         <div class="row">
           <button type="submit">Apply filters</button>
@@ -259,53 +255,37 @@ function EventsTable({
   onOpen: (e: AuditEvent) => void;
 }) {
   return (
-    <div class="table-wrap">
-      <table>
-        <caption class="sr-only">Audited decisions, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Subject</th>
-            <th scope="col">Resource</th>
-            <th scope="col">Action</th>
-            <th scope="col">Decision</th>
-            <th scope="col">Policy</th>
-            <th scope="col">Rule</th>
-            <th scope="col">
-              <span class="sr-only">Details</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((e) => (
-            <tr key={e.decisionId} class={e.decisionId === selectedId ? 'selected' : undefined}>
-              <td>{formatTime(e.time)}</td>
-              <td>
-                <code>{e.subject ?? '—'}</code>
-              </td>
-              <td>{e.resource}</td>
-              <td>{e.action}</td>
-              <td>
-                <Badge decision={e.decision} />
-              </td>
-              <td>{e.policy ? `${e.policy}@${e.policyVersion ?? '?'}` : '—'}</td>
-              <td>{e.ruleId ? <code>{e.ruleId}</code> : '—'}</td>
-              <td>
-                <button
-                  type="button"
-                  class="secondary"
-                  aria-label={`Details ${e.decisionId}`}
-                  aria-pressed={e.decisionId === selectedId}
-                  onClick={() => onOpen(e)}
-                >
-                  Details
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      columns={['Time', 'Subject', 'Resource', 'Action', 'Decision', 'Policy', 'Rule', { hidden: 'Details' }]}
+      caption="Audited decisions, newest first"
+    >
+      {events.map((e) => (
+        <tr key={e.decisionId} class={e.decisionId === selectedId ? 'selected' : undefined}>
+          <td>{formatTime(e.time)}</td>
+          <td>
+            <code>{e.subject ?? '—'}</code>
+          </td>
+          <td>{e.resource}</td>
+          <td>{e.action}</td>
+          <td>
+            <Badge decision={e.decision} />
+          </td>
+          <td>{e.policy ? `${e.policy}@${e.policyVersion ?? '?'}` : '—'}</td>
+          <td>{e.ruleId ? <code>{e.ruleId}</code> : '—'}</td>
+          <td>
+            <button
+              type="button"
+              class="secondary"
+              aria-label={`Details ${e.decisionId}`}
+              aria-pressed={e.decisionId === selectedId}
+              onClick={() => onOpen(e)}
+            >
+              Details
+            </button>
+          </td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 

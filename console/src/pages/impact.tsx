@@ -33,8 +33,10 @@ import {
   PageHeader,
   ProblemBox,
   parseJson,
+  Table,
   useAction,
   useAsync,
+  useForm,
 } from '../ui';
 
 type Session = PageProps['session'];
@@ -145,14 +147,13 @@ function PolicyImpact({ session, name }: { session: Session; name: string }) {
 type ReplayForm = { since: string; resource: string; action: string; subject: string; job: boolean };
 
 function Replay({ session, name, draft }: { session: Session; name: string; draft: () => unknown }) {
-  const [form, setForm] = useState<ReplayForm>({
+  const { form, set, field } = useForm<ReplayForm>({
     since: '7d',
     resource: '',
     action: '',
     subject: '',
     job: false,
   });
-  const set = (patch: Partial<ReplayForm>) => setForm((f) => ({ ...f, ...patch }));
   const action = useAction();
   const [result, setResult] = useState<ImpactResult>();
   const [job, setJob] = useState<ImpactJob>();
@@ -220,24 +221,9 @@ function Replay({ session, name, draft }: { session: Session; name: string; draf
               </select>
             )}
           </Field>
-          <InputField
-            label="Resource"
-            hint="Optional: only this resource"
-            value={form.resource}
-            onValue={(v) => set({ resource: v })}
-          />
-          <InputField
-            label="Action"
-            hint="Optional: only this action"
-            value={form.action}
-            onValue={(v) => set({ action: v })}
-          />
-          <InputField
-            label="Subject"
-            hint="Optional: only this subject"
-            value={form.subject}
-            onValue={(v) => set({ subject: v })}
-          />
+          <InputField label="Resource" hint="Optional: only this resource" {...field('resource')} />
+          <InputField label="Action" hint="Optional: only this action" {...field('action')} />
+          <InputField label="Subject" hint="Optional: only this subject" {...field('subject')} />
         </div>
         <label class="check">
           <input type="checkbox" checked={form.job} onChange={(e) => set({ job: e.currentTarget.checked })} />
@@ -293,15 +279,7 @@ function CountCells({ c }: { c: Counts }) {
   );
 }
 
-const countHeaders = (
-  <>
-    <th scope="col">Considered</th>
-    <th scope="col">Unchanged</th>
-    <th scope="col">Allow → Deny</th>
-    <th scope="col">Deny → Allow</th>
-    <th scope="col">Indeterminate</th>
-  </>
-);
+const COUNT_COLUMNS = ['Considered', 'Unchanged', 'Allow → Deny', 'Deny → Allow', 'Indeterminate'];
 
 function ImpactView({ result: r }: { result: ImpactResult }) {
   const changed = r.byResourceAction.filter((x) => x.allowToDeny + x.denyToAllow + x.indeterminate > 0);
@@ -374,54 +352,31 @@ function ImpactView({ result: r }: { result: ImpactResult }) {
       {r.byResourceAction.length === 0 ? (
         <p class="muted">No decisions in the window.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <caption class="sr-only">Replay by resource and action</caption>
-            <thead>
-              <tr>
-                <th scope="col">Resource</th>
-                <th scope="col">Action</th>
-                {countHeaders}
-              </tr>
-            </thead>
-            <tbody>
-              {r.byResourceAction.map((x) => (
-                <tr key={`${x.resource}:${x.action}`}>
-                  <td>{x.resource}</td>
-                  <td>{x.action}</td>
-                  <CountCells c={x} />
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={['Resource', 'Action', ...COUNT_COLUMNS]} caption="Replay by resource and action">
+          {r.byResourceAction.map((x) => (
+            <tr key={`${x.resource}:${x.action}`}>
+              <td>{x.resource}</td>
+              <td>{x.action}</td>
+              <CountCells c={x} />
+            </tr>
+          ))}
+        </Table>
       )}
 
       <h3>By subject</h3>
       {r.bySubject.length === 0 ? (
         <p class="muted">No subject.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <caption class="sr-only">Replay by subject</caption>
-            <thead>
-              <tr>
-                <th scope="col">Subject</th>
-                {countHeaders}
-              </tr>
-            </thead>
-            <tbody>
-              {r.bySubject.map((x) => (
-                <tr key={x.subject}>
-                  <td>
-                    <code>{x.subject}</code>
-                  </td>
-                  <CountCells c={x} />
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={['Subject', ...COUNT_COLUMNS]} caption="Replay by subject">
+          {r.bySubject.map((x) => (
+            <tr key={x.subject}>
+              <td>
+                <code>{x.subject}</code>
+              </td>
+              <CountCells c={x} />
+            </tr>
+          ))}
+        </Table>
       )}
       {r.subjectsLeftOut > 0 && (
         <p class="muted">{r.subjectsLeftOut} changed decisions of further subjects are not listed.</p>
@@ -431,33 +386,22 @@ function ImpactView({ result: r }: { result: ImpactResult }) {
       {r.rules.length === 0 ? (
         <p class="muted">No rule decided anything in the window.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <caption class="sr-only">Decisions per rule, before and after the draft</caption>
-            <thead>
-              <tr>
-                <th scope="col">Policy</th>
-                <th scope="col">Rule</th>
-                <th scope="col">Before</th>
-                <th scope="col">After</th>
-                <th scope="col">Change</th>
-              </tr>
-            </thead>
-            <tbody>
-              {r.rules.map((x) => (
-                <tr key={`${x.policy}/${x.rule}`}>
-                  <td>{x.policy}</td>
-                  <td>
-                    <code>{x.rule}</code>
-                  </td>
-                  <td>{x.before}</td>
-                  <td>{x.after}</td>
-                  <td>{x.after - x.before > 0 ? `+${x.after - x.before}` : x.after - x.before}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          columns={['Policy', 'Rule', 'Before', 'After', 'Change']}
+          caption="Decisions per rule, before and after the draft"
+        >
+          {r.rules.map((x) => (
+            <tr key={`${x.policy}/${x.rule}`}>
+              <td>{x.policy}</td>
+              <td>
+                <code>{x.rule}</code>
+              </td>
+              <td>{x.before}</td>
+              <td>{x.after}</td>
+              <td>{x.after - x.before > 0 ? `+${x.after - x.before}` : x.after - x.before}</td>
+            </tr>
+          ))}
+        </Table>
       )}
 
       <h3>Samples</h3>
@@ -625,43 +569,30 @@ function ShadowView({ shadow: s }: { shadow: Shadow }) {
       {s.examples.length === 0 ? (
         <p class="muted">No divergence yet.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <caption class="sr-only">Decisions where the shadow diverged from the live policy</caption>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Resource</th>
-                <th scope="col">Action</th>
-                <th scope="col">Live</th>
-                <th scope="col">Shadow</th>
-                <th scope="col">Decision</th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.examples.map((x) => (
-                <tr key={x.decisionId}>
-                  <td>{formatTime(x.time)}</td>
-                  <td>
-                    <code>{x.subject ?? '—'}</code>
-                  </td>
-                  <td>{x.resource}</td>
-                  <td>{x.action}</td>
-                  <td>
-                    <Badge decision={x.live.decision} /> <code>{x.live.ruleId ?? '—'}</code>
-                  </td>
-                  <td>
-                    <Badge decision={x.shadow.decision} /> <code>{x.shadow.ruleId ?? '—'}</code>
-                  </td>
-                  <td>
-                    <a href={href('audit', x.decisionId)}>{x.decisionId}</a>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          columns={['Time', 'Subject', 'Resource', 'Action', 'Live', 'Shadow', 'Decision']}
+          caption="Decisions where the shadow diverged from the live policy"
+        >
+          {s.examples.map((x) => (
+            <tr key={x.decisionId}>
+              <td>{formatTime(x.time)}</td>
+              <td>
+                <code>{x.subject ?? '—'}</code>
+              </td>
+              <td>{x.resource}</td>
+              <td>{x.action}</td>
+              <td>
+                <Badge decision={x.live.decision} /> <code>{x.live.ruleId ?? '—'}</code>
+              </td>
+              <td>
+                <Badge decision={x.shadow.decision} /> <code>{x.shadow.ruleId ?? '—'}</code>
+              </td>
+              <td>
+                <a href={href('audit', x.decisionId)}>{x.decisionId}</a>
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
     </>
   );

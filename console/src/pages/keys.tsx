@@ -7,7 +7,7 @@ import type { ApiKey, CreatedKey } from '@verdict-authz/sdk';
 import { useState } from 'preact/hooks';
 import type { PageProps } from '../page';
 import { can, type Scope } from '../session';
-import { formatTime, InputField, Loaded, PageHeader, ProblemBox, useAction, useAsync } from '../ui';
+import { formatTime, InputField, Loaded, PageHeader, ProblemBox, Table, useAction, useAsync } from '../ui';
 
 type Session = PageProps['session'];
 
@@ -64,67 +64,52 @@ function KeysTable({
   return (
     <>
       <ProblemBox problem={revoke.error} />
-      <div class="table-wrap">
-        <table>
-          <caption class="sr-only">API keys of this workspace</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Prefix</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Revoked</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.map((k) => (
-              <tr key={k.id}>
-                <td>
-                  {k.name}
-                  {k.id === own && <span class="muted"> (this console's key)</span>}
-                </td>
-                <td>
-                  <code>{k.prefix}…</code>
-                </td>
-                <td>{k.scopes.join(', ')}</td>
-                <td>{formatTime(k.createdAt)}</td>
-                <td>{formatTime(k.lastUsedAt)}</td>
-                <td>{k.revokedAt == null ? 'no' : formatTime(k.revokedAt)}</td>
-                <td>
-                  {k.revokedAt == null && (
-                    <button
-                      type="button"
-                      class="danger"
-                      aria-label={`Revoke ${k.name}`}
-                      disabled={revoke.busy}
-                      onClick={async () => {
-                        const warning =
-                          k.id === own
-                            ? ' This is the key this console is signed in with: it will stop working.'
-                            : '';
-                        if (
-                          !window.confirm(
-                            `Revoke the key ${k.name} (${k.prefix}…)? It is refused from now on.${warning}`,
-                          )
-                        )
-                          return;
-                        if (await revoke.run(() => session.client.revokeApiKey(k.id).then(() => true)))
-                          onRevoked();
-                      }}
-                    >
-                      Revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        columns={['Name', 'Prefix', 'Scopes', 'Created', 'Last used', 'Revoked', { hidden: 'Actions' }]}
+        caption="API keys of this workspace"
+      >
+        {keys.map((k) => (
+          <tr key={k.id}>
+            <td>
+              {k.name}
+              {k.id === own && <span class="muted"> (this console's key)</span>}
+            </td>
+            <td>
+              <code>{k.prefix}…</code>
+            </td>
+            <td>{k.scopes.join(', ')}</td>
+            <td>{formatTime(k.createdAt)}</td>
+            <td>{formatTime(k.lastUsedAt)}</td>
+            <td>{k.revokedAt == null ? 'no' : formatTime(k.revokedAt)}</td>
+            <td>
+              {k.revokedAt == null && (
+                <button
+                  type="button"
+                  class="danger"
+                  aria-label={`Revoke ${k.name}`}
+                  disabled={revoke.busy}
+                  onClick={async () => {
+                    const warning =
+                      k.id === own
+                        ? ' This is the key this console is signed in with: it will stop working.'
+                        : '';
+                    if (
+                      !window.confirm(
+                        `Revoke the key ${k.name} (${k.prefix}…)? It is refused from now on.${warning}`,
+                      )
+                    )
+                      return;
+                    if (await revoke.run(() => session.client.revokeApiKey(k.id).then(() => true)))
+                      onRevoked();
+                  }}
+                >
+                  Revoke
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </Table>
     </>
   );
 }

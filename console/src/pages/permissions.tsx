@@ -8,7 +8,18 @@ import { useEffect, useState } from 'preact/hooks';
 import type { PageProps } from '../page';
 import { href } from '../router';
 import { can, type Session } from '../session';
-import { Field, formatTime, InputField, Loaded, PageHeader, ProblemBox, useAction, useAsync } from '../ui';
+import {
+  Field,
+  formatTime,
+  InputField,
+  Loaded,
+  PageHeader,
+  ProblemBox,
+  Table,
+  useAction,
+  useAsync,
+  useForm,
+} from '../ui';
 
 export function PermissionsPage({ session }: PageProps) {
   return (
@@ -23,7 +34,7 @@ export function PermissionsPage({ session }: PageProps) {
 function Bindings({ session }: { session: Session }) {
   const bindings = useAsync(() => session.client.listPermissions().then((r) => r.data), []);
   const policies = useAsync(() => session.client.listPolicies().then((r) => r.data.map((p) => p.name)), []);
-  const [form, setForm] = useState<Permission>({ resource: '', action: '', policies: [] });
+  const { form, setForm, set, field } = useForm<Permission>({ resource: '', action: '', policies: [] });
   const save = useAction();
   const remove = useAction();
   const writable = can(session, 'permissions:write');
@@ -36,75 +47,63 @@ function Bindings({ session }: { session: Session }) {
       </p>
       <Loaded state={bindings}>
         {(items) => (
-          <div class="table-wrap">
-            <table aria-label="Permissions">
-              <thead>
-                <tr>
-                  <th scope="col">Resource</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Policies</th>
-                  <th scope="col">Updated</th>
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.length === 0 && (
-                  <tr>
-                    <td colSpan={5}>No permission yet.</td>
-                  </tr>
-                )}
-                {items.map((b) => (
-                  <tr key={`${b.resource}/${b.action}`}>
-                    <td>
-                      <code>{b.resource}</code>
-                    </td>
-                    <td>
-                      <code>{b.action}</code>
-                    </td>
-                    <td>
-                      {b.policies.map((p, i) => (
-                        <span key={p}>
-                          {i > 0 && ', '}
-                          <a href={href('policies', p)}>{p}</a>
-                        </span>
-                      ))}
-                    </td>
-                    <td>{formatTime(b.updatedAt)}</td>
-                    <td>
-                      {writable && (
-                        <div class="row">
-                          <button
-                            type="button"
-                            class="secondary"
-                            onClick={() =>
-                              setForm({ resource: b.resource, action: b.action, policies: b.policies })
-                            }
-                          >
-                            Edit
-                          </button>
-                          <button
-                            type="button"
-                            class="danger"
-                            aria-label={`Remove permission ${b.resource} ${b.action}`}
-                            onClick={async () => {
-                              const ok = await remove.run(() =>
-                                session.client.deletePermission(b.resource, b.action).then(() => true),
-                              );
-                              if (ok) bindings.reload();
-                            }}
-                          >
-                            Remove
-                          </button>
-                        </div>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            columns={['Resource', 'Action', 'Policies', 'Updated', { hidden: 'Actions' }]}
+            label="Permissions"
+          >
+            {items.length === 0 && (
+              <tr>
+                <td colSpan={5}>No permission yet.</td>
+              </tr>
+            )}
+            {items.map((b) => (
+              <tr key={`${b.resource}/${b.action}`}>
+                <td>
+                  <code>{b.resource}</code>
+                </td>
+                <td>
+                  <code>{b.action}</code>
+                </td>
+                <td>
+                  {b.policies.map((p, i) => (
+                    <span key={p}>
+                      {i > 0 && ', '}
+                      <a href={href('policies', p)}>{p}</a>
+                    </span>
+                  ))}
+                </td>
+                <td>{formatTime(b.updatedAt)}</td>
+                <td>
+                  {writable && (
+                    <div class="row">
+                      <button
+                        type="button"
+                        class="secondary"
+                        onClick={() =>
+                          setForm({ resource: b.resource, action: b.action, policies: b.policies })
+                        }
+                      >
+                        Edit
+                      </button>
+                      <button
+                        type="button"
+                        class="danger"
+                        aria-label={`Remove permission ${b.resource} ${b.action}`}
+                        onClick={async () => {
+                          const ok = await remove.run(() =>
+                            session.client.deletePermission(b.resource, b.action).then(() => true),
+                          );
+                          if (ok) bindings.reload();
+                        }}
+                      >
+                        Remove
+                      </button>
+                    </div>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </Loaded>
       <ProblemBox problem={remove.error} />
@@ -122,20 +121,8 @@ function Bindings({ session }: { session: Session }) {
         >
           <h3>Bind policies to a resource and action</h3>
           <div class="grid">
-            <InputField
-              label="Resource"
-              required
-              placeholder="orders"
-              value={form.resource}
-              onValue={(v) => setForm({ ...form, resource: v })}
-            />
-            <InputField
-              label="Action"
-              required
-              placeholder="approve"
-              value={form.action}
-              onValue={(v) => setForm({ ...form, action: v })}
-            />
+            <InputField label="Resource" required placeholder="orders" {...field('resource')} />
+            <InputField label="Action" required placeholder="approve" {...field('action')} />
             <Field label="Policies to bind" hint="Ctrl/⌘-click to choose several">
               {(id) => (
                 <select
@@ -144,10 +131,7 @@ function Bindings({ session }: { session: Session }) {
                   required
                   size={Math.min(6, Math.max(2, policies.data?.length ?? 2))}
                   onChange={(e) =>
-                    setForm({
-                      ...form,
-                      policies: Array.from(e.currentTarget.selectedOptions, (o) => o.value),
-                    })
+                    set({ policies: Array.from(e.currentTarget.selectedOptions, (o) => o.value) })
                   }
                 >
                   {(policies.data ?? []).map((p) => (
@@ -170,6 +154,14 @@ function Bindings({ session }: { session: Session }) {
 }
 
 type Entry = Workspace['routeMap'][number];
+
+/** A route entry's cells, in order, with the label each input is named by (`Path 2`). */
+const ROUTE_FIELDS = [
+  ['method', 'Method'],
+  ['path', 'Path'],
+  ['resource', 'Resource'],
+  ['action', 'Action'],
+] as const satisfies readonly (readonly [keyof Entry, string])[];
 
 function RouteMap({ session }: { session: Session }) {
   const workspace = useAsync(() => session.client.getWorkspace().then((r) => r.data), []);
@@ -204,77 +196,43 @@ function RouteMap({ session }: { session: Session }) {
       </p>
       <Loaded state={workspace}>
         {() => (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Method</th>
-                  <th scope="col">Path</th>
-                  <th scope="col">Resource</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">
-                    <span class="sr-only">Remove</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.length === 0 && (
-                  <tr>
-                    <td colSpan={5}>No route yet.</td>
-                  </tr>
-                )}
-                {rows.map((r, i) => (
-                  <tr key={i}>
-                    <td>
-                      <input
-                        aria-label={`Method ${i + 1}`}
-                        size={6}
-                        disabled={!writable}
-                        value={r.method}
-                        onInput={(e) => set(i, { method: e.currentTarget.value.toUpperCase() })}
-                      />
-                    </td>
-                    <td>
-                      <input
-                        aria-label={`Path ${i + 1}`}
-                        disabled={!writable}
-                        value={r.path}
-                        onInput={(e) => set(i, { path: e.currentTarget.value })}
-                      />
-                    </td>
-                    <td>
-                      <input
-                        aria-label={`Resource ${i + 1}`}
-                        disabled={!writable}
-                        value={r.resource}
-                        onInput={(e) => set(i, { resource: e.currentTarget.value })}
-                      />
-                    </td>
-                    <td>
-                      <input
-                        aria-label={`Action ${i + 1}`}
-                        disabled={!writable}
-                        value={r.action}
-                        onInput={(e) => set(i, { action: e.currentTarget.value })}
-                      />
-                    </td>
-                    <td>
-                      {writable && (
-                        <button
-                          type="button"
-                          class="secondary"
-                          aria-label={`Remove route ${i + 1}`}
-                          onClick={() => setRows(rows.filter((_, j) => j !== i))}
-                        >
-                          ✕
-                        </button>
-                      )}
-                    </td>
-                  </tr>
+          <Table columns={[...ROUTE_FIELDS.map(([, label]) => label), { hidden: 'Remove' }]}>
+            {rows.length === 0 && (
+              <tr>
+                <td colSpan={5}>No route yet.</td>
+              </tr>
+            )}
+            {rows.map((r, i) => (
+              <tr key={i}>
+                {ROUTE_FIELDS.map(([key, label]) => (
+                  <td key={key}>
+                    <input
+                      aria-label={`${label} ${i + 1}`}
+                      size={key === 'method' ? 6 : undefined}
+                      disabled={!writable}
+                      value={r[key]}
+                      onInput={(e) => {
+                        const v = e.currentTarget.value;
+                        set(i, { [key]: key === 'method' ? v.toUpperCase() : v });
+                      }}
+                    />
+                  </td>
                 ))}
-              </tbody>
-            </table>
-          </div>
+                <td>
+                  {writable && (
+                    <button
+                      type="button"
+                      class="secondary"
+                      aria-label={`Remove route ${i + 1}`}
+                      onClick={() => setRows(rows.filter((_, j) => j !== i))}
+                    >
+                      ✕
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </Loaded>
       <ProblemBox problem={save.error} />

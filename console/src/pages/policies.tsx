@@ -14,7 +14,7 @@ import { policyIssues } from '../policy-issues';
 import { href, navigate } from '../router';
 import { contractSchema } from '../schemas';
 import { can, type Session } from '../session';
-import { formatTime, Loaded, PageHeader, ProblemBox, useAction, useAsync } from '../ui';
+import { formatTime, Loaded, PageHeader, ProblemBox, Table, useAction, useAsync } from '../ui';
 
 const pretty = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 
@@ -69,30 +69,18 @@ function PolicyList({ session }: { session: Session }) {
           items.length === 0 ? (
             <p>No policy yet.</p>
           ) : (
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Policy</th>
-                    <th scope="col">Live version</th>
-                    <th scope="col">Latest version</th>
-                    <th scope="col">Updated</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((p) => (
-                    <tr key={p.name}>
-                      <td>
-                        <a href={href('policies', p.name)}>{p.name}</a>
-                      </td>
-                      <td>v{p.currentVersion}</td>
-                      <td>v{p.latestVersion}</td>
-                      <td>{formatTime(p.updatedAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table columns={['Policy', 'Live version', 'Latest version', 'Updated']}>
+              {items.map((p) => (
+                <tr key={p.name}>
+                  <td>
+                    <a href={href('policies', p.name)}>{p.name}</a>
+                  </td>
+                  <td>v{p.currentVersion}</td>
+                  <td>v{p.latestVersion}</td>
+                  <td>{formatTime(p.updatedAt)}</td>
+                </tr>
+              ))}
+            </Table>
           )
         }
       </Loaded>
@@ -273,44 +261,31 @@ function Versions({
   return (
     <aside class="panel" aria-label="Version history">
       <h2>Versions</h2>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Version</th>
-              <th scope="col">Written</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {sorted.map((v) => (
-              <tr key={v.version} class={v.version === live ? 'selected' : ''}>
-                <td>
-                  v{v.version} {v.version === live && <span class="badge allow">live</span>}
-                </td>
-                <td>{formatTime(v.createdAt)}</td>
-                <td>
-                  {writable && v.version !== live && (
-                    <button
-                      type="button"
-                      class="secondary"
-                      disabled={rollback.busy}
-                      onClick={async () => {
-                        const done = await rollback.run(() => session.client.rollbackPolicy(name, v.version));
-                        if (done) onRolledBack();
-                      }}
-                    >
-                      Roll back to v{v.version}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table columns={['Version', 'Written', { hidden: 'Actions' }]}>
+        {sorted.map((v) => (
+          <tr key={v.version} class={v.version === live ? 'selected' : ''}>
+            <td>
+              v{v.version} {v.version === live && <span class="badge allow">live</span>}
+            </td>
+            <td>{formatTime(v.createdAt)}</td>
+            <td>
+              {writable && v.version !== live && (
+                <button
+                  type="button"
+                  class="secondary"
+                  disabled={rollback.busy}
+                  onClick={async () => {
+                    const done = await rollback.run(() => session.client.rollbackPolicy(name, v.version));
+                    if (done) onRolledBack();
+                  }}
+                >
+                  Roll back to v{v.version}
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </Table>
       <ProblemBox problem={rollback.error} />
       {sorted.length > 1 && (
         <>

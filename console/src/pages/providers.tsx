@@ -18,9 +18,11 @@ import {
   PageHeader,
   ProblemBox,
   parseJson,
+  Table,
   TextField,
   useAction,
   useAsync,
+  useForm,
 } from '../ui';
 
 type Mapping = { jwtPath: string; attribute: string; required: boolean; defaultValue: string };
@@ -196,10 +198,9 @@ function ProviderForm({
   initial: Form;
   onDone: () => void;
 }) {
-  const [form, setForm] = useState(initial);
+  const { form, set, field } = useForm(initial);
   const [saved, setSaved] = useState<Provider>();
   const action = useAction();
-  const set = (patch: Partial<Form>) => setForm((f) => ({ ...f, ...patch }));
   const setMapping = (i: number, patch: Partial<Mapping>) =>
     set({ mappings: form.mappings.map((m, j) => (j === i ? { ...m, ...patch } : m)) });
   const preview = (() => {
@@ -243,50 +244,44 @@ function ProviderForm({
             </select>
           )}
         </Field>
-        <InputField label="Name" required value={form.name} onValue={(v) => set({ name: v })} />
+        <InputField label="Name" required {...field('name')} />
         <InputField
           label="Issuer URL"
           hint={`Exactly the tokens' iss, e.g. ${TYPES[form.type].issuer}`}
           required
           type="url"
           placeholder={TYPES[form.type].issuer}
-          value={form.issuer}
-          onValue={(v) => set({ issuer: v })}
+          {...field('issuer')}
         />
         <InputField
           label="Audiences"
           hint="Comma-separated; a token must name one of them in aud"
-          value={form.audiences}
-          onValue={(v) => set({ audiences: v })}
+          {...field('audiences')}
         />
         <InputField
           label="JWKS URL (optional)"
           hint="Default: from the issuer's discovery document"
           type="url"
-          value={form.jwksUri}
-          onValue={(v) => set({ jwksUri: v })}
+          {...field('jwksUri')}
         />
         <InputField
           label="Authorized parties (azp)"
           hint="Comma-separated origins; empty accepts any"
-          value={form.authorizedParties}
-          onValue={(v) => set({ authorizedParties: v })}
+          {...field('authorizedParties')}
         />
         <InputField
           label="Clock tolerance (s)"
           type="number"
           min={0}
           max={300}
-          value={form.clockToleranceSec}
-          onValue={(v) => set({ clockToleranceSec: v })}
+          {...field('clockToleranceSec')}
         />
         <InputField
           label="Max token age (s, optional)"
           hint="Refuse tokens issued longer ago than this"
           type="number"
           min={1}
-          value={form.maxTokenAgeSec}
-          onValue={(v) => set({ maxTokenAgeSec: v })}
+          {...field('maxTokenAgeSec')}
         />
         {form.type === 'clerk' && (
           <label class="check">
@@ -319,8 +314,7 @@ function ProviderForm({
             hint="Write-only: never shown again"
             type="password"
             autoComplete="off"
-            value={form.hsSecret}
-            onValue={(v) => set({ hsSecret: v })}
+            {...field('hsSecret')}
           />
         )}
       </div>
@@ -330,65 +324,55 @@ function ProviderForm({
         <p class="muted">
           Each claim (a dotted path into the JWT) becomes ext_&lt;attribute&gt; for policies.
         </p>
-        <table class="mappings">
-          <thead>
-            <tr>
-              <th scope="col">JWT path</th>
-              <th scope="col">Attribute</th>
-              <th scope="col">Required</th>
-              <th scope="col">Default (JSON)</th>
-              <th scope="col">
-                <span class="sr-only">Remove</span>
-              </th>
+        <Table
+          columns={['JWT path', 'Attribute', 'Required', 'Default (JSON)', { hidden: 'Remove' }]}
+          class="mappings"
+        >
+          {form.mappings.map((m, i) => (
+            <tr key={i}>
+              <td>
+                <input
+                  aria-label={`JWT path ${i + 1}`}
+                  value={m.jwtPath}
+                  onInput={(e) => setMapping(i, { jwtPath: e.currentTarget.value })}
+                />
+              </td>
+              <td>
+                <input
+                  aria-label={`Attribute ${i + 1}`}
+                  value={m.attribute}
+                  onInput={(e) => setMapping(i, { attribute: e.currentTarget.value })}
+                />
+              </td>
+              <td>
+                <input
+                  type="checkbox"
+                  aria-label={`Required ${i + 1}`}
+                  checked={m.required}
+                  onChange={(e) => setMapping(i, { required: e.currentTarget.checked })}
+                />
+              </td>
+              <td>
+                <input
+                  aria-label={`Default ${i + 1}`}
+                  value={m.defaultValue}
+                  placeholder="none"
+                  onInput={(e) => setMapping(i, { defaultValue: e.currentTarget.value })}
+                />
+              </td>
+              <td>
+                <button
+                  type="button"
+                  class="secondary"
+                  aria-label={`Remove mapping ${i + 1}`}
+                  onClick={() => set({ mappings: form.mappings.filter((_, j) => j !== i) })}
+                >
+                  ✕
+                </button>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {form.mappings.map((m, i) => (
-              <tr key={i}>
-                <td>
-                  <input
-                    aria-label={`JWT path ${i + 1}`}
-                    value={m.jwtPath}
-                    onInput={(e) => setMapping(i, { jwtPath: e.currentTarget.value })}
-                  />
-                </td>
-                <td>
-                  <input
-                    aria-label={`Attribute ${i + 1}`}
-                    value={m.attribute}
-                    onInput={(e) => setMapping(i, { attribute: e.currentTarget.value })}
-                  />
-                </td>
-                <td>
-                  <input
-                    type="checkbox"
-                    aria-label={`Required ${i + 1}`}
-                    checked={m.required}
-                    onChange={(e) => setMapping(i, { required: e.currentTarget.checked })}
-                  />
-                </td>
-                <td>
-                  <input
-                    aria-label={`Default ${i + 1}`}
-                    value={m.defaultValue}
-                    placeholder="none"
-                    onInput={(e) => setMapping(i, { defaultValue: e.currentTarget.value })}
-                  />
-                </td>
-                <td>
-                  <button
-                    type="button"
-                    class="secondary"
-                    aria-label={`Remove mapping ${i + 1}`}
-                    onClick={() => set({ mappings: form.mappings.filter((_, j) => j !== i) })}
-                  >
-                    ✕
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
         <button
           type="button"
           class="secondary"
@@ -459,31 +443,23 @@ function ProviderCard({
           <code>{p.resolvedJwksUri ?? '—'}</code> ({p.keyFormat})
         </dd>
       </dl>
-      <table>
-        <caption class="sr-only">Claim mappings of {p.name}</caption>
-        <thead>
-          <tr>
-            <th scope="col">JWT path</th>
-            <th scope="col">Attribute</th>
-            <th scope="col">Required</th>
-            <th scope="col">Default</th>
+      <Table
+        columns={['JWT path', 'Attribute', 'Required', 'Default']}
+        caption={`Claim mappings of ${p.name}`}
+      >
+        {p.claimMappings.map((m) => (
+          <tr key={m.attribute}>
+            <td>
+              <code>{m.jwtPath}</code>
+            </td>
+            <td>
+              <code>ext_{m.attribute}</code>
+            </td>
+            <td>{m.required ? 'yes' : 'no'}</td>
+            <td>{m.defaultValue === undefined ? '—' : JSON.stringify(m.defaultValue)}</td>
           </tr>
-        </thead>
-        <tbody>
-          {p.claimMappings.map((m) => (
-            <tr key={m.attribute}>
-              <td>
-                <code>{m.jwtPath}</code>
-              </td>
-              <td>
-                <code>ext_{m.attribute}</code>
-              </td>
-              <td>{m.required ? 'yes' : 'no'}</td>
-              <td>{m.defaultValue === undefined ? '—' : JSON.stringify(m.defaultValue)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Table>
       <TokenCheck session={session} provider={p} />
       {onEdit && (
         <div class="row">

@@ -8,7 +8,16 @@ import { type ImportRecords, type RecordPage, VerdictClient } from '@verdict-aut
 import { useRef, useState } from 'preact/hooks';
 import type { PageProps } from '../page';
 import { can } from '../session';
-import { formatTime, InputField, PageHeader, ProblemBox, parseJson, TextField, useAction } from '../ui';
+import {
+  formatTime,
+  InputField,
+  PageHeader,
+  ProblemBox,
+  parseJson,
+  Table,
+  TextField,
+  useAction,
+} from '../ui';
 
 type Session = PageProps['session'];
 type Row = RecordPage['data'][number];
@@ -184,37 +193,26 @@ function RecordsTable({ browse, busy, onMore }: { browse: Browse; busy: boolean;
       {browse.rows.length === 0 ? (
         <p>No record this user may read matches.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <caption class="sr-only">Records of {browse.collection} readable by this user</caption>
-            <thead>
-              <tr>
-                <th scope="col">ID</th>
-                <th scope="col">Owner</th>
-                <th scope="col">Version</th>
-                <th scope="col">Updated</th>
-                <th scope="col">Data</th>
-              </tr>
-            </thead>
-            <tbody>
-              {browse.rows.map((r) => (
-                <tr key={r.id}>
-                  <td>
-                    <code>{r.id}</code>
-                  </td>
-                  <td>
-                    <code>{r.owner}</code>
-                  </td>
-                  <td>{r.version}</td>
-                  <td>{formatTime(r.updatedAt)}</td>
-                  <td>
-                    <code class="compact">{JSON.stringify(r.data)}</code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          columns={['ID', 'Owner', 'Version', 'Updated', 'Data']}
+          caption={`Records of ${browse.collection} readable by this user`}
+        >
+          {browse.rows.map((r) => (
+            <tr key={r.id}>
+              <td>
+                <code>{r.id}</code>
+              </td>
+              <td>
+                <code>{r.owner}</code>
+              </td>
+              <td>{r.version}</td>
+              <td>{formatTime(r.updatedAt)}</td>
+              <td>
+                <code class="compact">{JSON.stringify(r.data)}</code>
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
       {browse.cursor && (
         <button type="button" class="secondary" disabled={busy} onClick={onMore}>

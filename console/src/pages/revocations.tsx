@@ -13,6 +13,7 @@ import {
   Loaded,
   PageHeader,
   ProblemBox,
+  Table,
   useAction,
   useAsync,
 } from '../ui';
@@ -62,48 +63,35 @@ function RevocationsTable({
   return (
     <>
       <ProblemBox problem={lift.error} />
-      <div class="table-wrap">
-        <table>
-          <caption class="sr-only">Revoked subjects and tokens</caption>
-          <thead>
-            <tr>
-              <th scope="col">Kind</th>
-              <th scope="col">Value</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((r) => (
-              <tr key={`${r.kind}:${r.value}`}>
-                <td>{r.kind}</td>
-                <td>
-                  <code>{r.value}</code>
-                </td>
-                <td>{r.expiresAt == null ? 'never' : formatTime(r.expiresAt)}</td>
-                <td>{formatTime(r.createdAt)}</td>
-                <td>
-                  <button
-                    type="button"
-                    class="secondary"
-                    aria-label={`Unrevoke ${r.kind} ${r.value}`}
-                    disabled={lift.busy}
-                    onClick={async () => {
-                      if (await lift.run(() => session.client.unrevoke(r.kind, r.value).then(() => true)))
-                        onChanged();
-                    }}
-                  >
-                    Unrevoke
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        columns={['Kind', 'Value', 'Expires', 'Created', { hidden: 'Actions' }]}
+        caption="Revoked subjects and tokens"
+      >
+        {items.map((r) => (
+          <tr key={`${r.kind}:${r.value}`}>
+            <td>{r.kind}</td>
+            <td>
+              <code>{r.value}</code>
+            </td>
+            <td>{r.expiresAt == null ? 'never' : formatTime(r.expiresAt)}</td>
+            <td>{formatTime(r.createdAt)}</td>
+            <td>
+              <button
+                type="button"
+                class="secondary"
+                aria-label={`Unrevoke ${r.kind} ${r.value}`}
+                disabled={lift.busy}
+                onClick={async () => {
+                  if (await lift.run(() => session.client.unrevoke(r.kind, r.value).then(() => true)))
+                    onChanged();
+                }}
+              >
+                Unrevoke
+              </button>
+            </td>
+          </tr>
+        ))}
+      </Table>
     </>
   );
 }
