@@ -155,6 +155,21 @@ export function decisionInput(
 }
 
 /** Where verification gets key sets: the development IdP's own keys (when enabled) or the published JWKS. */
+/** The denylist's refusal of this subject or token (jti), if it names either. */
+export function revocationOf(
+  snapshot: Snapshot,
+  sub: string,
+  jti: string | undefined,
+  now: number,
+): TokenError | undefined {
+  const revoked = isRevoked(snapshot, sub, jti, now);
+  if (!revoked) return undefined;
+  return new TokenError(
+    'token_revoked',
+    revoked === 'sub' ? 'This subject has been revoked' : 'This token has been revoked',
+  );
+}
+
 export function keyDeps(env: DecisionEnv): KeyDeps {
   const dev = flag(env.DEV_IDP);
   return {
@@ -265,12 +280,8 @@ export async function authorize(
       );
     else identity = await identify(env, workspaceId, snapshot, token, now);
     // The denylist is checked on every decision, after any cached verification.
-    const revoked = isRevoked(snapshot, identity.sub, identity.jti, now);
-    if (revoked)
-      throw new TokenError(
-        'token_revoked',
-        revoked === 'sub' ? 'This subject has been revoked' : 'This token has been revoked',
-      );
+    const revoked = revocationOf(snapshot, identity.sub, identity.jti, now);
+    if (revoked) throw revoked;
   } catch (err) {
     if (!(err instanceof TokenError))
       throw err instanceof VerdictError ? err : unavailable('Token verification failed');

@@ -12,11 +12,7 @@ import { principalAttributes } from '../identity/claim-mapping';
 import { TokenError } from '../identity/reasons';
 import { canonicalJti, NO_PROVIDER_FOR_ISSUER, verifyToken } from '../identity/verify-token';
 import { notFound, unavailable, VerdictError } from '../lib/errors';
-import { type DecisionEnv, keyDeps, snapshotFor } from './authorize';
-import { isRevoked } from './snapshot';
-
-const revokedDetail = (by: 'sub' | 'jti') =>
-  by === 'sub' ? 'This subject has been revoked' : 'This token has been revoked';
+import { type DecisionEnv, keyDeps, revocationOf, snapshotFor } from './authorize';
 
 export async function checkPrincipal(
   env: DecisionEnv,
@@ -41,8 +37,8 @@ export async function checkPrincipal(
         reason: 'claim_missing',
         detail: `The required claim "${mapped.missing}" is missing`,
       };
-    const revoked = isRevoked(snapshot, sub, canonicalJti(input.claims.jti), now);
-    if (revoked) return { ok: false, reason: 'token_revoked', detail: revokedDetail(revoked) };
+    const revoked = revocationOf(snapshot, sub, canonicalJti(input.claims.jti), now);
+    if (revoked) return { ok: false, reason: revoked.reason, detail: revoked.detail };
     return {
       ok: true,
       verified: false,
@@ -54,8 +50,8 @@ export async function checkPrincipal(
 
   try {
     const identity = await verifyToken(input.token ?? '', [provider], keyDeps(env), now);
-    const revoked = isRevoked(snapshot, identity.sub, identity.jti, now);
-    if (revoked) return { ok: false, reason: 'token_revoked', detail: revokedDetail(revoked) };
+    const revoked = revocationOf(snapshot, identity.sub, identity.jti, now);
+    if (revoked) return { ok: false, reason: revoked.reason, detail: revoked.detail };
     return {
       ok: true,
       verified: true,
