@@ -13,13 +13,9 @@ export type Scope = ApiKey['scopes'][number];
 export type Credentials = { workspaceId: string; apiKey: string };
 export type Session = Credentials & { client: VerdictClient; whoami: WhoAmI };
 
-export function clientFor(creds: Credentials): VerdictClient {
-  return new VerdictClient({
-    baseUrl: window.location.origin,
-    workspaceId: creds.workspaceId,
-    apiKey: creds.apiKey,
-    timeoutMs: 15_000,
-  });
+/** A client of this origin for the workspace, as the key holder or (`token`) as an end user. */
+export function clientFor(creds: { workspaceId: string; apiKey?: string; token?: string }): VerdictClient {
+  return new VerdictClient({ baseUrl: window.location.origin, timeoutMs: 15_000, ...creds });
 }
 
 /** Checks the key against the workspace (GET /whoami) and keeps it for this tab. */

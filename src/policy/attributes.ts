@@ -110,6 +110,11 @@ export class AttributeResolver {
   readonly budget: Budget;
   /** Rule outcomes by slot (0 unknown, else outcome + 1), set when shadows are evaluated too. */
   memo: Uint8Array | undefined = undefined;
+  /**
+   * Whether memoized outcomes are read (the shadow pass) or only recorded (the live pass,
+   * which must spend exactly the budget it would spend without a shadow).
+   */
+  memoRead = false;
 
   constructor(
     readonly input: RequestInput,

@@ -286,15 +286,18 @@ function matched(policy: PolicyClosure, rule: RuleClosure): EngineDecision {
 }
 
 /**
- * A rule's outcome. With a memo (a decision evaluated live and in shadow), a rule whose
- * conditions were already evaluated for this request is not evaluated again: the
- * shadow pass pays only for the rules the draft changed.
+ * A rule's outcome. With a memo (a decision evaluated live and in shadow), the live pass
+ * records each rule's outcome and the shadow pass reuses it: the shadow pays only for the
+ * rules the draft changed, and the live pass evaluates (and spends) exactly as it would
+ * without a shadow.
  */
 function ruleOutcome(rule: RuleClosure, r: AttributeResolver): Outcome {
   const memo = r.memo;
   if (memo === undefined) return conditionsOutcome(rule, r);
-  const known = memo[rule.slot] as number;
-  if (known !== 0) return (known - 1) as Outcome;
+  if (r.memoRead) {
+    const known = memo[rule.slot] as number;
+    if (known !== 0) return (known - 1) as Outcome;
+  }
   const outcome = conditionsOutcome(rule, r);
   memo[rule.slot] = outcome + 1;
   return outcome;
@@ -593,6 +596,7 @@ export function buildEngine(set: CompiledPolicySet, shadows: Record<string, Comp
       const liveLeft = r.budget.left;
       try {
         r.budget.left = DECISION_BUDGET;
+        r.memoRead = true;
         const decision = guarded(() => decideWith(shadowed.list, r, false), budgetExceeded);
         return { live, shadow: { policies: shadowed.names, decision } };
       } catch {

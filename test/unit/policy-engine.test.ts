@@ -396,6 +396,54 @@ describe('bounded work per decision', () => {
   });
 });
 
+describe('a shadow never changes the live answer or what it spends', () => {
+  // Two rules with the same (costly) condition share a memo slot. The live pass must pay for
+  // both, as it does without a shadow: a budget that runs out on the second must still be a
+  // budget_exceeded Deny, not the default Allow a reused outcome would reach.
+  const costly = {
+    function: 'string_like',
+    attribute: 'request_metadata',
+    metadata_key: 'q',
+    value: `*${'a'.repeat(254)}b`,
+  };
+  const policy = {
+    name: 'dup',
+    specification: {
+      rules: [
+        { rule_id: 'deny-match', effect: 'Deny', conditions: [costly] },
+        { rule_id: 'deny-again', effect: 'Deny', conditions: [costly] },
+      ],
+      default: { rule_id: 'open', effect: 'Allow' },
+    },
+  };
+  const set = setOf([policy], { [bindingKey('*', '*')]: ['dup'] });
+  const draft = compilePolicy({ ...policy, specification: { ...policy.specification, rules: [] } }, 2);
+  if (!draft.ok) throw new Error('draft');
+  const plain = buildEngine(set);
+  const shadowed = buildEngine(set, { dup: draft.policy });
+  const request = { ...input({}, 0), context: { q: 'a'.repeat(2000) } };
+
+  it('at every budget, live with a shadow equals no shadow (answer and budget left)', () => {
+    const full = { left: 1e12 };
+    plain.decide(request, full);
+    const cost = 1e12 - full.left;
+    expect(cost).toBeGreaterThan(0);
+    let exceeded = 0;
+    for (let left = 0; left <= cost * 1.2; left += Math.max(1, Math.floor(cost / 40))) {
+      const a = { left };
+      const b = { left };
+      const without = plain.decide(request, a);
+      const withShadow = shadowed.decideWithShadow(request, b);
+      expect(withShadow.live, `budget ${left}`).toEqual(without);
+      expect(b.left, `budget ${left}`).toBe(a.left);
+      if (without.reasons[0]?.code === 'budget_exceeded') exceeded++;
+    }
+    // The sweep crosses the limit: some budgets run out, the largest does not.
+    expect(exceeded).toBeGreaterThan(0);
+    expect(plain.decide(request, { left: cost }).effect).toBe('Allow');
+  });
+});
+
 describe('explanations show bounded values', () => {
   it('a 60 KB value is cut and marked in the reasons, not echoed', () => {
     const long = 'x'.repeat(60_000);

@@ -4,10 +4,10 @@
  * emptied from its field on submit, kept in memory only for paging, and never rendered.
  * With records:write, records can be imported by id with the console's API key.
  */
-import { type ImportRecords, type RecordPage, VerdictClient } from '@verdict-authz/sdk';
+import type { ImportRecords, RecordPage, VerdictClient } from '@verdict-authz/sdk';
 import { useRef, useState } from 'preact/hooks';
 import type { PageProps } from '../page';
-import { can } from '../session';
+import { can, clientFor } from '../session';
 import {
   formatTime,
   InputField,
@@ -54,14 +54,6 @@ function BrowseRecords({ session }: { session: Session }) {
   const [hasUser, setHasUser] = useState(false);
   const action = useAction();
 
-  const clientFor = (t: string) =>
-    new VerdictClient({
-      baseUrl: window.location.origin,
-      workspaceId: session.workspaceId,
-      token: t,
-      timeoutMs: 15_000,
-    });
-
   const forget = () => {
     user.current = undefined;
     setHasUser(false);
@@ -79,7 +71,7 @@ function BrowseRecords({ session }: { session: Session }) {
           setToken('');
           if (pasted) {
             // Another user: nothing of the previous one's stays on screen.
-            user.current = clientFor(pasted);
+            user.current = clientFor({ workspaceId: session.workspaceId, token: pasted });
             setHasUser(true);
             setBrowse(undefined);
           }
