@@ -14,7 +14,7 @@
 import type { ImportRecords } from '../contract/records';
 import { snapshotFor } from '../decision/authorize';
 import { type DecisionRequest, enforce, requireIdentity } from '../decision/enforce';
-import { notFound, VerdictError } from '../lib/errors';
+import { forbidden, notFound, VerdictError } from '../lib/errors';
 import { randomId } from '../lib/ids';
 import {
   deleteRecord,
@@ -53,6 +53,17 @@ function checkSize(data: Record<string, unknown>): void {
  * The record `id` if the caller may do `action` on it: 401, then 403 (also for an id
  * that does not exist when the policy needs the record), then 404.
  */
+/**
+ * The workspace's trusted-PEP subject directory (settings.pepSubjects.collection) holds the
+ * attributes AuthZEN PEP calls decide with: it changes through the key-authorized import
+ * only. An end user writing there could give any subject id any attribute.
+ */
+async function refuseDirectoryWrite(req: RecordsRequest, collection: string): Promise<void> {
+  const snapshot = await snapshotFor(req.env, req.ws, Date.now());
+  if (snapshot.settings.pepSubjects?.collection === collection)
+    throw forbidden('This collection is the subject directory: it is written through the import only');
+}
+
 async function authorizedRecord(
   req: RecordsRequest,
   collection: string,
@@ -60,6 +71,7 @@ async function authorizedRecord(
   action: 'read' | 'update' | 'delete',
 ): Promise<StoredRecord> {
   await requireIdentity(req, { resource: collection, action });
+  if (action !== 'read') await refuseDirectoryWrite(req, collection);
   const record = await getRecord(req.env.DB, req.ws, collection, id);
   await enforce(req, { resource: collection, action, ...(record ? { record: policyView(record) } : {}) });
   if (!record) throw notFound('Record');
@@ -77,6 +89,7 @@ export async function createRecord(
 ): Promise<StoredRecord> {
   // The owner is the caller, so the token is verified first.
   const owner = (await requireIdentity(req, { resource: collection, action: 'create' })).sub;
+  await refuseDirectoryWrite(req, collection);
   const id = body.id ?? `rec_${randomId(16)}`;
   await enforce(req, {
     resource: collection,
