@@ -41,7 +41,11 @@ describe('the subject directory', () => {
       403,
       'forbidden',
     );
-    await expectProblem(await asUser('PATCH', '/directory/alice', { data: { roles: ['admin'] } }), 403, 'forbidden');
+    await expectProblem(
+      await asUser('PATCH', '/directory/alice', { data: { roles: ['admin'] } }),
+      403,
+      'forbidden',
+    );
     await expectProblem(await asUser('DELETE', '/directory/alice'), 403, 'forbidden');
   });
   it('positive twin: the same user writes another collection', async () => {
