@@ -10,6 +10,7 @@ import {
   type RouteMapEntry,
   RouteMapEntrySchema,
 } from '../contract/admin';
+import { unavailable } from '../lib/errors';
 import { randomHex } from '../lib/ids';
 import type { Db } from './db';
 import { workspaces } from './schema';
@@ -30,9 +31,16 @@ export type Workspace = {
 
 export type { RouteMapEntry };
 
-function parseJsonArray<T>(text: string, schema: z.ZodType<T>): T[] {
-  const parsed = z.array(schema).safeParse(JSON.parse(text));
-  return parsed.success ? parsed.data : [];
+/**
+ * A stored setting, parsed. A value that no longer parses is an error, never a default:
+ * an empty redaction list would audit what it should hide, and a subject source without
+ * its required mappings would admit subjects it refuses. The decision path turns the
+ * error into a 503 (no decision), like any unreadable dependency.
+ */
+function parseStored<T>(text: string, schema: z.ZodType<T>, what: string): T {
+  const parsed = schema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw unavailable(`The workspace's stored ${what} cannot be read`);
+  return parsed.data;
 }
 
 function fromRow(row: typeof workspaces.$inferSelect): Workspace {
@@ -42,11 +50,9 @@ function fromRow(row: typeof workspaces.$inferSelect): Workspace {
     timezone: row.timezone,
     auditRetentionDays: row.auditRetentionDays,
     archiveRetentionDays: row.archiveRetentionDays,
-    redactKeys: parseJsonArray(row.redactKeys, z.string()),
-    routeMap: parseJsonArray(row.routeMap, RouteMapEntrySchema),
-    pepSubjects: row.pepSubjects
-      ? (PepSubjectsSchema.safeParse(JSON.parse(row.pepSubjects)).data ?? null)
-      : null,
+    redactKeys: parseStored(row.redactKeys, z.array(z.string()), 'redaction keys'),
+    routeMap: parseStored(row.routeMap, z.array(RouteMapEntrySchema), 'route map'),
+    pepSubjects: row.pepSubjects ? parseStored(row.pepSubjects, PepSubjectsSchema, 'subject source') : null,
     createdAt: row.createdAt,
     cursorKey: row.cursorKey,
   };
