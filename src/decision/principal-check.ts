@@ -8,9 +8,13 @@
  * claim mappings, the denylist) so the playground answers what a real token would get.
  */
 import type { PrincipalCheck, PrincipalCheckRequest } from '../contract';
-import { principalAttributes } from '../identity/claim-mapping';
 import { TokenError } from '../identity/reasons';
-import { canonicalJti, NO_PROVIDER_FOR_ISSUER, verifyToken } from '../identity/verify-token';
+import {
+  canonicalJti,
+  NO_PROVIDER_FOR_ISSUER,
+  principalOfClaims,
+  verifyToken,
+} from '../identity/verify-token';
 import { notFound, unavailable, VerdictError } from '../lib/errors';
 import { type DecisionEnv, keyDeps, revocationOf, snapshotFor } from './authorize';
 
@@ -26,25 +30,16 @@ export async function checkPrincipal(
   if (!provider) throw notFound('Auth provider');
 
   if (input.claims) {
-    // The checks a decision makes after the signature, in the same order: sub, mappings, denylist.
-    const sub = input.claims.sub;
-    if (typeof sub !== 'string' || sub.length === 0)
-      return { ok: false, reason: 'subject_missing', detail: 'The claims have no sub' };
-    const mapped = principalAttributes(input.claims, provider);
-    if (!mapped.ok)
-      return {
-        ok: false,
-        reason: 'claim_missing',
-        detail: `The required claim "${mapped.missing}" is missing`,
-      };
-    const revoked = revocationOf(snapshot, sub, canonicalJti(input.claims.jti), now);
+    const principal = principalOfClaims(input.claims, provider);
+    if (!principal.ok) return { ok: false, reason: principal.error.reason, detail: principal.error.detail };
+    const revoked = revocationOf(snapshot, principal.sub, canonicalJti(input.claims.jti), now);
     if (revoked) return { ok: false, reason: revoked.reason, detail: revoked.detail };
     return {
       ok: true,
       verified: false,
-      subject: sub,
+      subject: principal.sub,
       provider: provider.name,
-      attributes: mapped.attributes,
+      attributes: principal.attributes,
     };
   }
 

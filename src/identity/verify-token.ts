@@ -118,6 +118,26 @@ export function canonicalJti(jti: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The checks after the signature (and the playground's, for claims it maps unverified):
+ * a sub, then the provider's claim mappings with their required claims.
+ */
+export function principalOfClaims(
+  payload: Record<string, unknown>,
+  provider: Pick<Provider, 'name' | 'issuer' | 'claimMappings'>,
+): { ok: true; sub: string; attributes: Record<string, unknown> } | { ok: false; error: TokenError } {
+  const sub = payload.sub;
+  if (typeof sub !== 'string' || sub.length === 0)
+    return { ok: false, error: new TokenError('subject_missing', 'The token has no sub') };
+  const principal = principalAttributes(payload, provider);
+  if (!principal.ok)
+    return {
+      ok: false,
+      error: new TokenError('claim_missing', `The required claim "${principal.missing}" is missing`),
+    };
+  return { ok: true, sub, attributes: principal.attributes };
+}
+
 /** Verifies `token` against `providers` (one workspace's). Throws TokenError on refusal. */
 export async function verifyToken(
   token: string,
@@ -167,11 +187,9 @@ export async function verifyToken(
   }
   const preset = checkPresetClaims(provider, payload);
   if (preset) fail(preset.reason, preset.detail);
-  const sub = payload.sub;
-  if (typeof sub !== 'string' || sub.length === 0) fail('subject_missing', 'The token has no sub');
-
-  const principal = principalAttributes(payload, provider);
-  if (!principal.ok) fail('claim_missing', `The required claim "${principal.missing}" is missing`);
+  const principal = principalOfClaims(payload, provider);
+  if (!principal.ok) throw principal.error;
+  const { sub } = principal;
   return {
     sub,
     issuer: provider.issuer,
