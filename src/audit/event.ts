@@ -167,12 +167,23 @@ function boundObjectJson(o: unknown): string {
 /** An event ready to send: its decision id and its JSON text, serialized once. */
 export type SerializedEvent = { decisionId: string; json: string };
 
+/** A principal's attributes as an event stores them: redacted and bounded (one text per principal). */
+export function attributesJsonOf(attributes: Record<string, unknown>, keys: ReadonlySet<string>): string {
+  return boundObjectJson(scrub(attributes, keys, 0));
+}
+
 /**
  * The stored form of one decision, redacted and every field bounded, as the JSON text the
  * outbox packs (the measuring for the bounds and the serializing are one pass). Pure.
+ * `redactKeys` is best a set built once (the snapshot's); `attributesJson`, when given, is
+ * attributesJsonOf(facts.attributes, the same keys), shared by a batch's events.
  */
-export function serializeEvent(facts: AuditFacts, redactKeys: readonly string[]): SerializedEvent {
-  const keys = new Set(redactKeys);
+export function serializeEvent(
+  facts: AuditFacts,
+  redactKeys: ReadonlySet<string> | readonly string[],
+  attributesJson?: string,
+): SerializedEvent {
+  const keys: ReadonlySet<string> = redactKeys instanceof Set ? redactKeys : new Set(redactKeys);
   const { attributes, context, reasons, replay, ...rest } = facts;
   const field = (s: string) => cut(s, AUDIT_LIMITS.field);
   const head = JSON.stringify({
@@ -183,7 +194,7 @@ export function serializeEvent(facts: AuditFacts, redactKeys: readonly string[])
     userAgent: rest.userAgent === null ? null : rest.userAgent.slice(0, 256),
   });
   const reasonsJson = boundReasonsJson(reasons.slice(0, 64).map((r) => scrubReason(r, keys)));
-  const attributesJson = boundObjectJson(scrub(attributes, keys, 0));
+  const attributesText = attributesJson ?? attributesJsonOf(attributes, keys);
   const contextJson = boundObjectJson(scrub(context, keys, 0));
   let replayJson = '';
   if (replay) {
@@ -193,7 +204,7 @@ export function serializeEvent(facts: AuditFacts, redactKeys: readonly string[])
   }
   return {
     decisionId: facts.decisionId,
-    json: `${head.slice(0, -1)},"reasons":${reasonsJson},"input":{"attributes":${attributesJson},"context":${contextJson}${replayJson}}}`,
+    json: `${head.slice(0, -1)},"reasons":${reasonsJson},"input":{"attributes":${attributesText},"context":${contextJson}${replayJson}}}`,
   };
 }
 

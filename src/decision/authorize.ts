@@ -4,7 +4,7 @@
  * with its reason, a missing dependency is a 503, nothing on this path ends in Allow
  * by accident. Returns the audit events for the caller to send after the response.
  */
-import { type AuditFacts, type SerializedEvent, serializeEvent } from '../audit/event';
+import { type AuditFacts, attributesJsonOf, type SerializedEvent, serializeEvent } from '../audit/event';
 import { type Check as ContractCheck, type Decision, WORKSPACE_ID } from '../contract';
 import { flag } from '../env';
 import { principalAttributes } from '../identity/claim-mapping';
@@ -237,6 +237,8 @@ export async function authorize(
   const started = performance.now();
   for (const check of checks) assertContext(check.context ?? {});
   const snapshot = await snapshotFor(env, workspaceId, now);
+  let lastAttributes: Record<string, unknown> | undefined;
+  let lastAttributesJson = '';
   const event = (
     check: Check,
     facts: Pick<
@@ -253,8 +255,14 @@ export async function authorize(
       | 'shadow'
     >,
     attributes: Record<string, unknown>,
-  ): SerializedEvent =>
-    serializeEvent(
+  ): SerializedEvent => {
+    // The principal's attributes are the same for every check of the call: redacted and
+    // serialized once.
+    if (attributes !== lastAttributes) {
+      lastAttributes = attributes;
+      lastAttributesJson = attributesJsonOf(attributes, snapshot.redact);
+    }
+    return serializeEvent(
       {
         ...facts,
         workspaceId,
@@ -267,8 +275,10 @@ export async function authorize(
         ip: caller.ip ?? null,
         userAgent: caller.userAgent ?? null,
       },
-      snapshot.settings.redactKeys,
+      snapshot.redact,
+      lastAttributesJson,
     );
+  };
 
   let identity: VerifiedIdentity;
   try {

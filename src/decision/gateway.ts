@@ -73,7 +73,7 @@ export async function gatewayDecision(
             ip: caller.ip ?? null,
             userAgent: caller.userAgent ?? null,
           },
-          snapshot.settings.redactKeys,
+          snapshot.redact,
         ),
       ]);
       return deny(gatewayStatus(reason), reason, {

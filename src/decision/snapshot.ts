@@ -52,6 +52,8 @@ export type Snapshot = StoredSnapshot & {
   engine: Engine;
   /** `${kind}\u0000${value}` → expiry (ms, or Infinity). */
   revoked: Map<string, number>;
+  /** settings.redactKeys as a set, built once per snapshot (every audit event reads it). */
+  redact: ReadonlySet<string>;
 };
 
 const snapshots = new Lru<string, { snapshot: Snapshot; checkedAt: number }>(512);
@@ -116,6 +118,7 @@ const hydrate = (s: StoredSnapshot): Snapshot => ({
   revoked: new Map(
     (s.revocations ?? []).map((r) => [`${r.kind}\u0000${r.value}`, r.expiresAt ?? Number.POSITIVE_INFINITY]),
   ),
+  redact: new Set(s.settings.redactKeys),
 });
 
 /** Whether `sub` or `jti` is on the workspace's denylist at `now`. */
