@@ -448,11 +448,19 @@ export function buildEngine(set: CompiledPolicySet, shadows: Record<string, Comp
     const list = names.map((n) => closures.get(n)).filter((p): p is PolicyClosure => p !== undefined);
     bound.set(key, list);
   }
-  // (resource, action) → applicable policies, memoized; bounded because both come from requests.
-  const lookup = new Map<string, readonly PolicyClosure[]>();
+  // (resource, action) → what decisions need of its bindings, memoized in one entry and
+  // bounded because both come from requests: the applicable policies, then on first use the
+  // audit event's record of their versions and the list with shadows substituted.
+  type Bound = {
+    policies: readonly PolicyClosure[];
+    versionsJson?: string;
+    /** null when no applicable policy has a shadow. */
+    shadow?: { list: PolicyClosure[]; names: string[] } | null;
+  };
+  const lookup = new Map<string, Bound>();
   const EMPTY: readonly PolicyClosure[] = [];
 
-  function policiesFor(resource: string, action: string): readonly PolicyClosure[] {
+  function boundFor(resource: string, action: string): Bound {
     const key = bindingKey(resource, action);
     const hit = lookup.get(key);
     if (hit) return hit;
@@ -460,39 +468,30 @@ export function buildEngine(set: CompiledPolicySet, shadows: Record<string, Comp
     for (const k of bindingKeysFor(resource, action)) {
       for (const p of bound.get(k) ?? EMPTY) seen.add(p);
     }
-    const result = seen.size === 0 ? EMPTY : [...seen];
+    const entry: Bound = { policies: seen.size === 0 ? EMPTY : [...seen] };
     if (lookup.size >= 4096) lookup.clear();
-    lookup.set(key, result);
-    return result;
+    lookup.set(key, entry);
+    return entry;
   }
 
-  // The audit event's record of which policy versions decided, memoized like `lookup`.
-  const versions = new Map<string, string>();
+  function policiesFor(resource: string, action: string): readonly PolicyClosure[] {
+    return boundFor(resource, action).policies;
+  }
+
   function boundVersionsJson(resource: string, action: string): string {
-    const key = bindingKey(resource, action);
-    const hit = versions.get(key);
-    if (hit !== undefined) return hit;
-    const json = JSON.stringify(
-      Object.fromEntries(policiesFor(resource, action).map((p) => [p.name, p.version])),
-    );
-    if (versions.size >= 4096) versions.clear();
-    versions.set(key, json);
-    return json;
+    const b = boundFor(resource, action);
+    b.versionsJson ??= JSON.stringify(Object.fromEntries(b.policies.map((p) => [p.name, p.version])));
+    return b.versionsJson;
   }
 
-  // (resource, action) → the applicable policies with shadows substituted, or null when none has one.
-  const shadowLookup = new Map<string, { list: PolicyClosure[]; names: string[] } | null>();
   function shadowPoliciesFor(resource: string, action: string) {
-    const key = bindingKey(resource, action);
-    const hit = shadowLookup.get(key);
-    if (hit !== undefined) return hit;
-    const live = policiesFor(resource, action);
-    const names = live.filter((p) => shadowClosures.has(p.name)).map((p) => p.name);
-    const result =
-      names.length === 0 ? null : { list: live.map((p) => shadowClosures.get(p.name) ?? p), names };
-    if (shadowLookup.size >= 4096) shadowLookup.clear();
-    shadowLookup.set(key, result);
-    return result;
+    const b = boundFor(resource, action);
+    if (b.shadow === undefined) {
+      const names = b.policies.filter((p) => shadowClosures.has(p.name)).map((p) => p.name);
+      b.shadow =
+        names.length === 0 ? null : { list: b.policies.map((p) => shadowClosures.get(p.name) ?? p), names };
+    }
+    return b.shadow;
   }
 
   /** `explain: false` leaves out why each Allow rule failed (a shadow pass needs only the answer). */
