@@ -63,7 +63,30 @@ export const newDecisionId = () => {
 };
 
 /** A subject named by a trusted PEP (AuthZEN with an `authzen:pep` key), not by a token. */
-export type PepSubject = { id: string; properties?: Record<string, unknown> | undefined; keyId: string };
+/** Reads directory rows for one call, each (collection, id) once: an AuthZEN batch names one subject many times. */
+export type SubjectDirectory = (collection: string, id: string) => ReturnType<typeof getRecord>;
+
+/** A directory reader scoped to one call (a failed read is not kept: the next item reads again). */
+export function subjectDirectory(db: D1Database, ws: string): SubjectDirectory {
+  const rows = new Map<string, ReturnType<typeof getRecord>>();
+  return (collection, id) => {
+    const key = `${collection}\u0000${id}`;
+    let row = rows.get(key);
+    if (!row) {
+      row = getRecord(db, ws, collection, id);
+      rows.set(key, row);
+      row.catch(() => rows.delete(key));
+    }
+    return row;
+  };
+}
+
+export type PepSubject = {
+  id: string;
+  properties?: Record<string, unknown> | undefined;
+  keyId: string;
+  directory: SubjectDirectory;
+};
 
 /** The provider name PEP-named subjects carry (policies see it as `provider`). */
 export const PEP_PROVIDER = 'authzen-pep';
@@ -74,19 +97,13 @@ export const PEP_PROVIDER = 'authzen-pep';
  * mapped through the source's claim mappings, as a token's claims would be. A required
  * mapping the source does not provide refuses the subject (claim_missing).
  */
-async function pepIdentity(
-  env: DecisionEnv,
-  ws: string,
-  snapshot: Snapshot,
-  pep: PepSubject,
-  now: number,
-): Promise<VerifiedIdentity> {
+async function pepIdentity(snapshot: Snapshot, pep: PepSubject, now: number): Promise<VerifiedIdentity> {
   const source = snapshot.settings.pepSubjects ?? { claimMappings: [] };
   let claims: Record<string, unknown> = { ...(pep.properties ?? {}) };
   if (source.collection) {
     let row: Awaited<ReturnType<typeof getRecord>>;
     try {
-      row = await getRecord(env.DB, ws, source.collection, pep.id);
+      row = await pep.directory(source.collection, pep.id);
     } catch {
       throw unavailable('Subject attributes cannot be read right now; no decision was made');
     }
@@ -282,7 +299,7 @@ export async function authorize(
 
   let identity: VerifiedIdentity;
   try {
-    if (pep && !token) identity = await pepIdentity(env, workspaceId, snapshot, pep, now);
+    if (pep && !token) identity = await pepIdentity(snapshot, pep, now);
     else if (!token)
       throw new TokenError(
         'token_missing',

@@ -35,7 +35,7 @@ import {
   PdpMetadataSchema,
   WORKSPACE_ID,
 } from '../../contract';
-import { authorize, type PepSubject } from '../../decision/authorize';
+import { authorize, type PepSubject, subjectDirectory } from '../../decision/authorize';
 import { requireIdentity, settle } from '../../decision/enforce';
 import { badRequest, forbidden, notFound, unauthorized } from '../../lib/errors';
 import { REQUEST_BUDGET } from '../../policy/attributes';
@@ -147,6 +147,7 @@ async function evaluate(
   const results: Result[] = [];
   // One work budget for the whole call, however many evaluations it holds.
   const budget = { left: REQUEST_BUDGET };
+  const directory = subjectDirectory(c.env.DB, who.ws);
   for (const item of items) {
     let result: Result;
     if (typeof item === 'string') result = refused(item);
@@ -158,7 +159,7 @@ async function evaluate(
     else {
       const pep: PepSubject | undefined =
         who.kind === 'pep' && who.token === undefined
-          ? { id: item.subject.id, properties: propertiesOf(item.subject), keyId: who.keyId }
+          ? { id: item.subject.id, properties: propertiesOf(item.subject), keyId: who.keyId, directory }
           : undefined;
       const outcome = await authorize(
         c.env,
