@@ -21,9 +21,16 @@ import type { AuditEvent } from './event';
 export type ArchivedEvent = { workspaceId: string; time: number; json: string };
 
 const HOUR = 3_600_000;
+export const DAY_MS = 86_400_000;
+
+/**
+ * Where D1's hot window of audit events begins for a retention of `days`: older events are
+ * in the archive only (and the retention sweep removes them from D1).
+ */
+export const hotWindowStart = (days: number, now: number): number => now - days * DAY_MS;
 
 /** The UTC date and hour partition of an instant. */
-export function partitionOf(time: number): { date: string; hour: string } {
+function partitionOf(time: number): { date: string; hour: string } {
   const iso = new Date(time).toISOString();
   return { date: iso.slice(0, 10), hour: iso.slice(11, 13) };
 }
@@ -39,7 +46,7 @@ export function objectKey(ws: string, time: number, batchId: string): string {
   return `${workspacePrefix(ws)}date=${date}/hour=${hour}/${batchId.replace(/[^A-Za-z0-9_.-]/g, '_')}.ndjson.gz`;
 }
 
-export async function gzipText(text: string): Promise<Uint8Array> {
+async function gzipText(text: string): Promise<Uint8Array> {
   const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
@@ -133,7 +140,7 @@ export async function archivedCount(bucket: R2Bucket, ws: string, from: number, 
   let n = 0;
   for (const date of await archivedDates(bucket, ws)) {
     const day = Date.parse(`${date}T00:00:00Z`);
-    if (day + 86_400_000 <= from || day >= to) continue;
+    if (day + DAY_MS <= from || day >= to) continue;
     // `include` is an R2 list option the bundled types do not declare.
     const options = { prefix: `${workspacePrefix(ws)}date=${date}/`, include: ['customMetadata'] };
     for await (const page of listPages(bucket, options as R2ListOptions))

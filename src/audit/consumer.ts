@@ -15,7 +15,7 @@
  * the dead-letter queue, whose consumer parks its events in D1 for replay.
  */
 import { randomId } from '../lib/ids';
-import { archiveEvents, expireArchive } from './archive';
+import { archiveEvents, expireArchive, hotWindowStart } from './archive';
 import type { AuditEvent } from './event';
 import { eventsById } from './queries';
 import { insertEvents } from './store';
@@ -203,7 +203,7 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, db: D1Dat
 }
 
 /** The D1 rows an hourly run may delete at most, whatever is due (bounded work per cron). */
-export const RETENTION_ROW_CAP_DEFAULT = 8_000_000;
+const RETENTION_ROW_CAP_DEFAULT = 8_000_000;
 
 /**
  * Retention, hourly. For each workspace:
@@ -240,9 +240,9 @@ export async function applyRetention(
     await deleteChunks(
       `DELETE FROM audit_events WHERE decision_id IN (SELECT decision_id FROM audit_events WHERE workspace_id = ? AND time < ? ${onlyArchived} LIMIT ?)`,
       ws.id,
-      now - ws.days * 86_400_000,
+      hotWindowStart(ws.days, now),
     );
-    if (archive) await expireArchive(archive, ws.id, now - ws.archiveDays * 86_400_000);
+    if (archive) await expireArchive(archive, ws.id, hotWindowStart(ws.archiveDays, now));
   }
   // The global cap: the oldest archived rows beyond it, across workspaces.
   const total = (await db.prepare('SELECT COUNT(*) AS n FROM audit_events').first<{ n: number }>())?.n ?? 0;

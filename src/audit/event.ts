@@ -2,7 +2,7 @@
  * The audit event: one per decision, including refusals of bad tokens and of gateway
  * requests. Never holds the raw token or an API key.
  *
- * Every event is built by `auditEvent`, the one place that
+ * Every event is built by `serializeEvent`, the one place that
  * - removes the workspace's `redactKeys` from every place a value could appear: the
  *   context and the attributes (at any depth; a key `card` also covers `ext_card`), and
  *   the reasons — a condition on a redacted path loses its `actual`/`expected` values

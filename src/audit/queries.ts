@@ -5,7 +5,7 @@
  * the audit_ws_* indexes.
  */
 import type { AuditStats } from '../contract';
-import { ARCHIVE_HOUR_MS, archivedDates, archivedHour, archivedHours } from './archive';
+import { ARCHIVE_HOUR_MS, archivedDates, archivedHour, archivedHours, DAY_MS } from './archive';
 import type { AuditEvent } from './event';
 
 export type AuditFilter = {
@@ -231,7 +231,6 @@ function csvCell(v: unknown): string {
   return `"${safe.replace(/"/g, '""')}"`;
 }
 
-/** Streams every matching event, newest first, as NDJSON or CSV, a page at a time. */
 /** Does `e` pass the filter's equality and time clauses (for events read from the archive)? */
 function matches(e: AuditEvent, f: AuditFilter): boolean {
   return (
@@ -289,7 +288,7 @@ export async function* eventsNewestFirst(
   const hours = new Set<number>();
   for (const date of await archivedDates(archive.bucket, ws)) {
     const day = Date.parse(`${date}T00:00:00Z`);
-    if (day + 86_400_000 <= lower || day >= upper) continue;
+    if (day + DAY_MS <= lower || day >= upper) continue;
     for (const h of await archivedHours(archive.bucket, ws, date)) hours.add(h);
   }
   const unarchivedHours = new Set(
@@ -328,6 +327,7 @@ export async function* eventsNewestFirst(
   }
 }
 
+/** Streams every matching event, newest first, as NDJSON or CSV, a page at a time. */
 export function exportAudit(
   db: D1Database,
   ws: string,

@@ -89,7 +89,7 @@ export type PepSubject = {
 };
 
 /** The provider name PEP-named subjects carry (policies see it as `provider`). */
-export const PEP_PROVIDER = 'authzen-pep';
+const PEP_PROVIDER = 'authzen-pep';
 
 /**
  * The identity of a PEP-named subject: the workspace's subject source (PepSubjects) —
@@ -171,7 +171,6 @@ export function decisionInput(
   };
 }
 
-/** Where verification gets key sets: the development IdP's own keys (when enabled) or the published JWKS. */
 /** The denylist's refusal of this subject or token (jti), if it names either. */
 export function revocationOf(
   snapshot: Snapshot,
@@ -187,6 +186,7 @@ export function revocationOf(
   );
 }
 
+/** Where verification gets key sets: the development IdP's own keys (when enabled) or the published JWKS. */
 export function keyDeps(env: DecisionEnv): KeyDeps {
   const dev = flag(env.DEV_IDP);
   return {

@@ -9,7 +9,7 @@
  * during the job does not change its answer, and chunks of any size add up to the
  * inline answer.
  */
-import { archivedCount } from '../audit/archive';
+import { archivedCount, DAY_MS, hotWindowStart } from '../audit/archive';
 import { type AuditFilter, countAudit, eventsNewestFirst, type ReadPosition } from '../audit/queries';
 import type { FieldError, ImpactJob, ImpactRequest, ImpactResult, Permission } from '../contract';
 import { badRequest, notFound, unavailable, VerdictError } from '../lib/errors';
@@ -37,7 +37,6 @@ export type ImpactEnv = SnapshotDeps & {
 };
 
 export const IMPACT_QUEUE = 'verdict-impact';
-const DAY = 86_400_000;
 const MAX_WINDOW_DAYS = 400;
 
 const setting = (v: string | undefined, fallback: number) => {
@@ -48,10 +47,10 @@ const setting = (v: string | undefined, fallback: number) => {
 const windowTooLarge = (detail: string) => new VerdictError('window_too_large', 422, detail);
 
 /** An instant from the body: epoch ms, ISO 8601, or a span back from `now` ("7d", "12h", "30m"). */
-export function resolveInstant(v: number | string, now: number, field: string): number {
+function resolveInstant(v: number | string, now: number, field: string): number {
   if (typeof v === 'number') return v;
   const span = /^([0-9]{1,6})([dhm])$/.exec(v);
-  if (span) return now - Number(span[1]) * { d: DAY, h: 3_600_000, m: 60_000 }[span[2] as 'd' | 'h' | 'm'];
+  if (span) return now - Number(span[1]) * { d: DAY_MS, h: 3_600_000, m: 60_000 }[span[2] as 'd' | 'h' | 'm'];
   const t = Date.parse(v);
   if (!Number.isFinite(t)) throw badRequest(`${field}: an ISO 8601 instant, epoch ms or a span like "7d"`);
   return t;
@@ -189,10 +188,10 @@ export async function startImpact(
     ...body,
     since: resolveInstant(body.since, now, 'since'),
     until: body.until === undefined ? now : resolveInstant(body.until, now, 'until'),
-    hotStart: now - workspace.auditRetentionDays * DAY,
+    hotStart: hotWindowStart(workspace.auditRetentionDays, now),
   };
   if (!(req.since < req.until)) throw badRequest('since must be before until');
-  if (req.until - req.since > MAX_WINDOW_DAYS * DAY)
+  if (req.until - req.since > MAX_WINDOW_DAYS * DAY_MS)
     throw windowTooLarge(`A window is at most ${MAX_WINDOW_DAYS} days`);
   const snapshot = await loadSnapshot(env, ws, now, 0);
   if (!snapshot.exists) throw notFound('Workspace');
@@ -261,7 +260,7 @@ type JobRow = {
 };
 
 /** A job's queue message: process the chunk that starts after `at` replayed events. */
-export type JobMessage = { jobId: string; at: number };
+type JobMessage = { jobId: string; at: number };
 
 const toJob = (r: JobRow): ImpactJob => ({
   id: r.id,
@@ -289,7 +288,7 @@ export async function getImpactJob(db: D1Database, ws: string, id: string): Prom
  * replayed (a redelivery) only makes sure the next one is queued; the row's update is
  * conditional on the progress it read, so two deliveries cannot both count a chunk.
  */
-export async function runImpactChunk(env: ImpactEnv, msg: JobMessage, now = Date.now()): Promise<void> {
+async function runImpactChunk(env: ImpactEnv, msg: JobMessage, now = Date.now()): Promise<void> {
   const row = await env.DB.prepare('SELECT * FROM impact_jobs WHERE id = ?').bind(msg.jobId).first<JobRow>();
   if (!row || row.status === 'done' || row.status === 'failed') return;
   if (row.processed !== msg.at) {

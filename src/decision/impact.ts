@@ -42,7 +42,7 @@ export type ImpactTally = Counts & {
 };
 
 /** Subjects tracked by name; changes of subjects past this many are counted in subjectsLeftOut. */
-export const MAX_TRACKED_SUBJECTS = 10_000;
+const MAX_TRACKED_SUBJECTS = 10_000;
 
 const zero = (): Counts => ({
   considered: 0,

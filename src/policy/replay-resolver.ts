@@ -7,7 +7,7 @@
  */
 import { AttributeResolver, UNKNOWN } from './attributes';
 
-export function isMarker(v: unknown): boolean {
+function isMarker(v: unknown): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   return (v as { $redacted?: unknown }).$redacted === true || Object.hasOwn(v, '$truncated');
 }

@@ -1,5 +1,6 @@
 /** The audit trail: query, export, aggregates, dead letters. */
 import { createRoute, z } from '@hono/zod-openapi';
+import { DAY_MS, hotWindowStart } from '../../audit/archive';
 import { listDeadLetters, replayDeadLetters } from '../../audit/dead-letters';
 import { producerCounters } from '../../audit/producer';
 import { auditStats, decodeCursor, exportAudit, getAuditEvent, queryAudit } from '../../audit/queries';
@@ -14,8 +15,6 @@ import {
 import { badRequest, notFound } from '../../lib/errors';
 import { requireKey } from '../middleware/auth';
 import { adminErrors, dataOf, jsonOf, router, WorkspaceParam } from '../openapi';
-
-const DAY = 86_400_000;
 
 export const auditRoutes = router();
 
@@ -42,13 +41,13 @@ auditRoutes.openapi(
       ]);
     const workspace = c.get('workspace');
     const page = await queryAudit(c.env.DB, workspace.id, filter, limit, decoded);
-    const hotWindowStart = Date.now() - workspace.auditRetentionDays * DAY;
+    const hotStart = hotWindowStart(workspace.auditRetentionDays, Date.now());
     return c.json(
       {
         data: page.events,
         nextCursor: page.nextCursor,
-        hotWindowStart,
-        pastHotWindow: (filter.from ?? 0) < hotWindowStart,
+        hotWindowStart: hotStart,
+        pastHotWindow: (filter.from ?? 0) < hotStart,
       },
       200,
     );
@@ -75,7 +74,10 @@ auditRoutes.openapi(
     const { format, ...filter } = c.req.valid('query');
     const workspace = c.get('workspace');
     const ws = workspace.id;
-    const archive = { bucket: c.env.ARCHIVE, hotStart: Date.now() - workspace.auditRetentionDays * DAY };
+    const archive = {
+      bucket: c.env.ARCHIVE,
+      hotStart: hotWindowStart(workspace.auditRetentionDays, Date.now()),
+    };
     return new Response(exportAudit(c.env.DB, ws, filter, format, archive), {
       headers: {
         'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
@@ -101,7 +103,7 @@ auditRoutes.openapi(
   async (c) => {
     const q = c.req.valid('query');
     const to = q.to ?? Date.now();
-    const from = q.from ?? to - 86_400_000;
+    const from = q.from ?? to - DAY_MS;
     const stats = await auditStats(c.env.DB, c.get('workspace').id, from, to);
     return c.json(
       {
