@@ -96,6 +96,8 @@ export default defineConfig(async () => {
             name: 'system',
             include: ['test/gateway/**/*.test.ts', 'test/soak/**/*.test.ts', 'test/system/**/*.test.ts'],
             environment: 'node',
+            // Drains test/helpers/teardown.ts after every suite: no process outlives its suite.
+            setupFiles: ['./test/setup/teardown.ts'],
             hookTimeout: 60_000,
             testTimeout: 60_000,
           },

@@ -4,7 +4,10 @@ export type Block = { line: number; info: string; steps: Step[] };
 export function extractBlocks(markdown: string): Block[];
 export function retarget(code: string, port: number): string;
 export function checkAnswer(expected: string, output: string): string | undefined;
-export function startDevServer(): Promise<{ port: number; log: string; stop: () => Promise<void> }>;
+export function startDevServer(options?: {
+  /** Called once wrangler is spawned, before readiness: register `stop` for teardown here. */
+  onSpawn?: (server: { pid: number | undefined; port: number; stop: () => Promise<void> }) => void;
+}): Promise<{ port: number; log: string; stop: () => Promise<void> }>;
 export function runWalkthrough(options: {
   readmePath: string;
   port: number;

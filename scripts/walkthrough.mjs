@@ -363,10 +363,13 @@ const wranglerEnv = () => ({ ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 
 
 /**
  * Starts `wrangler dev` with fresh local state (migrations applied) on a free port, and seeds
- * the demo workspace as `npm run dev` does.
+ * the demo workspace as `npm run dev` does. `onSpawn` is called as soon as wrangler exists,
+ * before readiness is awaited, with its process group id and `stop`: a caller registers it for
+ * teardown there, so a failure elsewhere (a browser that does not launch) still ends it.
+ * @param {{ onSpawn?: (server: { pid: number | undefined, port: number, stop: () => Promise<void> }) => void }} [options]
  * @returns {Promise<{ port: number, log: string, stop: () => Promise<void> }>}
  */
-export async function startDevServer() {
+export async function startDevServer(options = {}) {
   spawnSync(process.execPath, [join(ROOT, 'scripts', 'ensure-dev-vars.mjs')], {
     cwd: ROOT,
     stdio: 'inherit',
@@ -393,26 +396,33 @@ export async function startDevServer() {
     { cwd: ROOT, env: wranglerEnv(), stdio: ['ignore', out, out], detached: true },
   );
   closeSync(out);
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  // A spawn that failed emits 'error' and no 'exit'.
+  const exited = new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.once('error', resolve);
+  });
+  // The whole group (wrangler and its workerd); never pid 0, which would be our own group.
+  const killGroup = (signal) => {
+    try {
+      if (child.pid) process.kill(-child.pid, signal);
+    } catch {}
+  };
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    try {
-      process.kill(-(child.pid ?? 0), 'SIGTERM');
-    } catch {}
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-(child.pid ?? 0), 'SIGKILL');
-      } catch {}
-    }, 5_000);
+    killGroup('SIGTERM');
+    const timer = setTimeout(() => killGroup('SIGKILL'), 5_000);
     await exited;
     clearTimeout(timer);
+    // wrangler is gone; a workerd of its group that outlived it is not left behind.
+    killGroup('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
+  options.onSpawn?.({ pid: child.pid, port, stop });
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let early = false;
-  child.once('exit', () => {
+  exited.then(() => {
     early = true;
   });
   for (;;) {
@@ -420,6 +430,8 @@ export async function startDevServer() {
       const res = await fetch(`http://localhost:${port}/healthz`);
       if (res.ok) break;
     } catch {}
+    // Stopped from outside (a teardown) before it was ready: no log to show, it is gone.
+    if (stopped) throw new Error(`wrangler dev on port ${port} was stopped before it was ready`);
     if (early || Date.now() > deadline) {
       const text = readFileSync(log, 'utf8');
       await stop();

@@ -2,9 +2,10 @@
  * The service-binding entrypoint. A gateway Worker bound to Verdict calls
  * - `env.VERDICT.authorize(workspaceId, { token, resource, action, context, ip })` and gets
  *   the same Decision object as POST /authorize, without HTTP;
- * - `env.VERDICT.authorizeRequest(workspaceId, { token, method, url, ip })` to authorize
- *   the request it is about to forward through the workspace's route map, with the same
- *   canonical path and answers (200 / 401 / 403 and headers) as forward-auth.
+ * - `env.VERDICT.authorizeRequest(workspaceId, { token, method, url, ip, headers })` to
+ *   authorize the request it is about to forward through the workspace's route map, with
+ *   the same canonical path and answers (200 / 401 / 403 and headers) as forward-auth; a
+ *   method-override header among `headers` is refused (method_override).
  * `ip` is the end user's address (`request.headers.get('cf-connecting-ip')` in the
  * gateway); without it, ip conditions are indeterminate (an ip Deny rule denies).
  * Token refusals come back as a Deny decision whose reasons carry the token reason code
@@ -14,7 +15,7 @@ import { WorkerEntrypoint } from 'cloudflare:workers';
 import { recordAudit } from './audit/outbox';
 import type { RpcAuthorizeRequest, RpcRouteRequest } from './contract';
 import { authorize, type Decision, newDecisionId } from './decision/authorize';
-import { type GatewayAnswer, gatewayClientIp, gatewayDecision } from './decision/gateway';
+import { type GatewayAnswer, gatewayClientIp, gatewayDecision, methodOverrideIn } from './decision/gateway';
 import { VerdictError } from './lib/errors';
 
 export type { RpcAuthorizeRequest, RpcRouteRequest };
@@ -65,10 +66,24 @@ export class VerdictRpc extends WorkerEntrypoint<Env> {
       this.env,
       this.ctx,
       workspaceId,
-      { method: request.method, target, token: request.token },
+      {
+        method: request.method,
+        target,
+        token: request.token,
+        methodOverride: methodOverrideIn(headerReader(request.headers)),
+      },
       { ip: gatewayClientIp(request.ip) },
     );
   }
+}
+
+/** Case-insensitive reads of the headers an RPC caller passed (a plain object or a Headers). */
+function headerReader(headers: unknown): (name: string) => string | undefined {
+  if (headers instanceof Headers) return (name) => headers.get(name) ?? undefined;
+  if (typeof headers !== 'object' || headers === null) return () => undefined;
+  const lower = new Map<string, string>();
+  for (const [k, v] of Object.entries(headers)) lower.set(k.toLowerCase(), String(v));
+  return (name) => lower.get(name);
 }
 
 function deny(code: string, message: string): Decision {

@@ -21,6 +21,7 @@ import type {
   DecisionSchema,
   EvaluationResultSchema,
   EvaluationSchema,
+  ImpactCountsSchema,
   ImpactJobSchema,
   ImpactRequestSchema,
   ImpactResultSchema,
@@ -37,6 +38,7 @@ import type {
   PrincipalCheckRequestSchema,
   PrincipalCheckSchema,
   ProblemSchema,
+  PromoteShadowSchema,
   ProviderInputSchema,
   ProviderSchema,
   ReasonSchema,
@@ -105,6 +107,8 @@ export type WhoAmI = z.infer<typeof WhoAmISchema>;
 export type ImpactRequest = z.input<typeof ImpactRequestSchema>;
 export type ImpactResult = z.infer<typeof ImpactResultSchema>;
 export type ImpactJob = z.infer<typeof ImpactJobSchema>;
+export type ImpactCounts = z.infer<typeof ImpactCountsSchema>;
 export type Shadow = z.infer<typeof ShadowSchema>;
+export type PromoteShadow = z.input<typeof PromoteShadowSchema>;
 export type ImportRecords = z.input<typeof ImportRecordsSchema>;
 export type PepSubjects = z.input<typeof PepSubjectsSchema>;

@@ -36,6 +36,7 @@ import type {
   PolicyWriteResult,
   PrincipalCheck,
   PrincipalCheckRequest,
+  PromoteShadow,
   Provider,
   ProviderInput,
   RecordPage,
@@ -75,6 +76,29 @@ type Auth = 'user' | 'key' | 'none';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * One path segment, percent-encoded. A value with no encoding (a lone UTF-16 surrogate)
+ * becomes "", which request() refuses with the dot-only segments: no id Verdict accepts
+ * is either, and sent, they would address another route or none.
+ */
+function segment(value: string): string {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Why `path` cannot be sent as written, or undefined: every URL parser reads a "." or ".."
+ * segment (and its %2e spellings) as navigation, and an empty one names another route.
+ */
+function unaddressable(path: string): string | undefined {
+  const segments = (path.split('?')[0] ?? '').split('/').slice(1);
+  const bad = segments.find((s) => /^(\.|%2e)*$/i.test(s));
+  return bad === undefined ? undefined : `"${bad}" cannot be a path segment (${path})`;
+}
+
 export class VerdictClient {
   private readonly opts: Required<Pick<VerdictClientOptions, 'timeoutMs' | 'retries'>> & VerdictClientOptions;
   private readonly fetcher: typeof fetch;
@@ -87,7 +111,7 @@ export class VerdictClient {
   }
 
   private get ws(): string {
-    return `/v1/workspaces/${encodeURIComponent(this.opts.workspaceId)}`;
+    return `/v1/workspaces/${segment(this.opts.workspaceId)}`;
   }
 
   private async userToken(explicit?: string): Promise<string | undefined> {
@@ -105,6 +129,8 @@ export class VerdictClient {
     token?: string,
     extraHeaders: Record<string, string> = {},
   ): Promise<T> {
+    const refused = unaddressable(path);
+    if (refused) throw new VerdictError(0, { code: 'invalid_path', detail: refused });
     const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const bearer =
@@ -167,7 +193,7 @@ export class VerdictClient {
   // ---- records (end-user token) -------------------------------------------------------
 
   private rec(collection: string, id?: string): string {
-    return `${this.ws}/records/${encodeURIComponent(collection)}${id === undefined ? '' : `/${encodeURIComponent(id)}`}`;
+    return `${this.ws}/records/${segment(collection)}${id === undefined ? '' : `/${segment(id)}`}`;
   }
 
   /** The records of `collection` the signed-in user may read (the seed's `queryRecords('orders')`). */
@@ -204,22 +230,22 @@ export class VerdictClient {
   // ---- admin (API key) --------------------------------------------------------------
 
   putPolicy(name: string, policy: PolicyDocument): Promise<{ data: PolicyWriteResult }> {
-    return this.request('PUT', `${this.ws}/policies/${encodeURIComponent(name)}`, policy);
+    return this.request('PUT', `${this.ws}/policies/${segment(name)}`, policy);
   }
   listPolicies(): Promise<{ data: PolicySummary[] }> {
     return this.request('GET', `${this.ws}/policies`);
   }
   getPolicy(name: string): Promise<{ data: PolicyVersion & { latestVersion: number } }> {
-    return this.request('GET', `${this.ws}/policies/${encodeURIComponent(name)}`);
+    return this.request('GET', `${this.ws}/policies/${segment(name)}`);
   }
   listPolicyVersions(name: string): Promise<{ data: PolicyVersion[] }> {
-    return this.request('GET', `${this.ws}/policies/${encodeURIComponent(name)}/versions`);
+    return this.request('GET', `${this.ws}/policies/${segment(name)}/versions`);
   }
   rollbackPolicy(name: string, version: number): Promise<{ data: PolicySummary }> {
-    return this.request('POST', `${this.ws}/policies/${encodeURIComponent(name)}/rollback`, { version });
+    return this.request('POST', `${this.ws}/policies/${segment(name)}/rollback`, { version });
   }
   deletePolicy(name: string): Promise<void> {
-    return this.request('DELETE', `${this.ws}/policies/${encodeURIComponent(name)}`);
+    return this.request('DELETE', `${this.ws}/policies/${segment(name)}`);
   }
   putPermission(binding: Permission): Promise<{ data: Permission }> {
     return this.request('PUT', `${this.ws}/permissions`, binding);
@@ -238,14 +264,14 @@ export class VerdictClient {
     return this.request('GET', `${this.ws}/auth-providers`);
   }
   replaceAuthProvider(id: string, provider: ProviderInput): Promise<{ data: Provider }> {
-    return this.request('PUT', `${this.ws}/auth-providers/${encodeURIComponent(id)}`, provider);
+    return this.request('PUT', `${this.ws}/auth-providers/${segment(id)}`, provider);
   }
   deleteAuthProvider(id: string): Promise<void> {
-    return this.request('DELETE', `${this.ws}/auth-providers/${encodeURIComponent(id)}`);
+    return this.request('DELETE', `${this.ws}/auth-providers/${segment(id)}`);
   }
   /** Verify a token against one provider (or map claims): the ext_* attributes policies would see, or the refusal. */
   checkPrincipal(providerId: string, input: PrincipalCheckRequest): Promise<{ data: PrincipalCheck }> {
-    return this.request('POST', `${this.ws}/auth-providers/${encodeURIComponent(providerId)}/check`, input);
+    return this.request('POST', `${this.ws}/auth-providers/${segment(providerId)}/check`, input);
   }
   simulate(
     input: SimulateRequest,
@@ -307,7 +333,7 @@ export class VerdictClient {
   }
   /** One decision as audited (404 until the trail has it: it lags by a queue batch). */
   getAuditEvent(decisionId: string): Promise<{ data: AuditEvent }> {
-    return this.request('GET', `${this.ws}/audit/${encodeURIComponent(decisionId)}`);
+    return this.request('GET', `${this.ws}/audit/${segment(decisionId)}`);
   }
   auditStats(range: { from?: string | number; to?: string | number } = {}): Promise<{ data: AuditStats }> {
     return this.request('GET', `${this.ws}/audit/stats${query(range)}`);
@@ -322,27 +348,54 @@ export class VerdictClient {
     return 'status' in res.data ? { job: res.data } : { result: res.data };
   }
   getImpactJob(jobId: string): Promise<{ data: ImpactJob }> {
-    return this.request('GET', `${this.ws}/impact/${encodeURIComponent(jobId)}`);
+    return this.request('GET', `${this.ws}/impact/${segment(jobId)}`);
+  }
+  /**
+   * Follows an impact job until it is done or failed: reads it every `intervalMs` (default
+   * 1 s) and yields each state read (not `job` itself, so nothing is yielded for a job that
+   * has already ended). Ends quietly once `signal` aborts; a failed read is thrown.
+   */
+  async *followImpactJob(
+    job: ImpactJob,
+    opts: { intervalMs?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<ImpactJob> {
+    let current = job;
+    while (current.status === 'queued' || current.status === 'running') {
+      await sleep(opts.intervalMs ?? 1000);
+      if (opts.signal?.aborted) return;
+      current = (await this.getImpactJob(current.id)).data;
+      if (opts.signal?.aborted) return;
+      yield current;
+    }
   }
   /** Attaches a draft beside live policy `name`: evaluated on every decision using it, never deciding. */
   attachShadow(name: string, draft: PolicyDocument): Promise<{ data: Shadow }> {
-    return this.request('PUT', `${this.ws}/policies/${encodeURIComponent(name)}/shadow`, draft);
+    return this.request('PUT', `${this.ws}/policies/${segment(name)}/shadow`, draft);
   }
   getShadow(name: string): Promise<{ data: Shadow }> {
-    return this.request('GET', `${this.ws}/policies/${encodeURIComponent(name)}/shadow`);
+    return this.request('GET', `${this.ws}/policies/${segment(name)}/shadow`);
   }
-  promoteShadow(name: string): Promise<{ data: PolicyWriteResult }> {
-    return this.request('POST', `${this.ws}/policies/${encodeURIComponent(name)}/shadow/promote`);
+  /**
+   * Makes the draft live, only while the live version is still the one the shadow was
+   * attached beside (or `expectedVersion`): otherwise a 409 VerdictError whose problem
+   * carries `expectedVersion` and `currentVersion`.
+   */
+  promoteShadow(name: string, opts: PromoteShadow = {}): Promise<{ data: PolicyWriteResult }> {
+    return this.request(
+      'POST',
+      `${this.ws}/policies/${segment(name)}/shadow/promote`,
+      opts.expectedVersion === undefined ? undefined : { expectedVersion: opts.expectedVersion },
+    );
   }
   detachShadow(name: string): Promise<void> {
-    return this.request('DELETE', `${this.ws}/policies/${encodeURIComponent(name)}/shadow`);
+    return this.request('DELETE', `${this.ws}/policies/${segment(name)}/shadow`);
   }
   /**
    * Inserts or replaces records by id with this client's API key (scope records:write),
    * e.g. the subject directory trusted-PEP AuthZEN calls read. No end-user token, no policy.
    */
   importRecords(collection: string, body: ImportRecords): Promise<{ data: { imported: number } }> {
-    return this.request('POST', `${this.ws}/records/${encodeURIComponent(collection)}/import`, body);
+    return this.request('POST', `${this.ws}/records/${segment(collection)}/import`, body);
   }
   /** The workspace and this client's key: its name and scopes. */
   whoAmI(): Promise<{ data: WhoAmI }> {
@@ -362,7 +415,7 @@ export class VerdictClient {
     return this.request('POST', `${this.ws}/api-keys`, input);
   }
   revokeApiKey(id: string): Promise<void> {
-    return this.request('DELETE', `${this.ws}/api-keys/${encodeURIComponent(id)}`);
+    return this.request('DELETE', `${this.ws}/api-keys/${segment(id)}`);
   }
   listRevocations(): Promise<{ data: Revocation[] }> {
     return this.request('GET', `${this.ws}/revocations`);
@@ -371,7 +424,7 @@ export class VerdictClient {
     return this.request('POST', `${this.ws}/revocations`, input);
   }
   unrevoke(kind: Revoke['kind'], value: string): Promise<void> {
-    return this.request('DELETE', `${this.ws}/revocations/${kind}/${encodeURIComponent(value)}`);
+    return this.request('DELETE', `${this.ws}/revocations/${segment(kind)}/${segment(value)}`);
   }
 }
 

@@ -5,12 +5,12 @@
  * Every event is built by `serializeEvent`, the one place that
  * - removes the workspace's `redactKeys` from every place a value could appear: the
  *   context and the attributes (at any depth; a key `card` also covers `ext_card`), and
- *   the reasons — a condition on a redacted path loses its `actual`/`expected` values
- *   and its message is rewritten without them;
+ *   the reasons, through policy/redaction.ts (the mechanism the answers, traces and impact
+ *   samples use too): a condition built from a redacted value keeps no value of it and its
+ *   message is rendered again without it;
  * - bounds every field: long strings are cut and marked, long lists and objects are
  *   cut and marked, nesting is capped, and the reasons and the input each stay under a
- *   byte budget, so every decision fits a D1 row and a queue message (PRODUCT.md →
- *   Reliability: bounded audit events).
+ *   byte budget, so every decision fits a D1 row and a queue message (README → Audit).
  *
  * Markers are objects no JSON input can be confused with after the fact:
  * `{ "$redacted": true }` and `{ "$truncated": true, "type", "length", … }`. Replay
@@ -18,6 +18,7 @@
  */
 import type { z } from 'zod';
 import type { AuditEventSchema } from '../contract/audit';
+import { isRedacted, isRedactedKey, REDACTED, redactReason, redactReasons } from '../policy/redaction';
 /** A stored event: the contract's AuditEvent. */
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 
@@ -55,11 +56,7 @@ export const AUDIT_LIMITS = {
   field: 512,
 } as const;
 
-export const REDACTED = Object.freeze({ $redacted: true as const });
-
-export function isRedacted(v: unknown): boolean {
-  return typeof v === 'object' && v !== null && (v as { $redacted?: unknown }).$redacted === true;
-}
+export { isRedacted, REDACTED };
 
 const truncatedString = (s: string) => ({
   $truncated: true,
@@ -95,35 +92,22 @@ function scrub(v: unknown, keys: ReadonlySet<string>, depth: number): unknown {
   return out;
 }
 
-function isRedactedKey(k: string, keys: ReadonlySet<string>): boolean {
-  return keys.has(k) || (k.startsWith('ext_') && keys.has(k.slice(4)));
-}
-
-/** Whether an attribute reference ("request_metadata.card", "ext_card", "record.x.card") names a redacted key. */
-function touchesRedacted(path: unknown, keys: ReadonlySet<string>): boolean {
-  return typeof path === 'string' && path.split('.').some((seg) => isRedactedKey(seg, keys));
-}
-
 const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max)}… [cut, ${s.length} chars]` : s);
 
-/** A reason with redacted values removed (values and messages) and its strings bounded. */
+/**
+ * A reason as stored: redacted by the one mechanism every explanation goes through
+ * (policy/redaction.ts: values at every depth, and a message built from a redacted value
+ * rendered again without it), then its strings and values bounded.
+ */
 function scrubReason(reason: unknown, keys: ReadonlySet<string>): unknown {
   if (typeof reason !== 'object' || reason === null) return reason;
-  const r = { ...(reason as Record<string, unknown>) };
+  const r = { ...redactReason(reason, keys) } as Record<string, unknown>;
   const condition = r.condition as Record<string, unknown> | undefined;
   if (condition && typeof condition === 'object') {
-    const hidden =
-      touchesRedacted(condition.attribute, keys) || touchesRedacted(condition.operandAttribute, keys);
-    const c: Record<string, unknown> = { ...condition };
-    if (hidden) {
-      if ('actual' in c) c.actual = REDACTED;
-      if (touchesRedacted(condition.operandAttribute, keys) && 'expected' in c) c.expected = REDACTED;
-      c.message = `${String(condition.function)} on ${String(condition.attribute)}: ${String(condition.result)} (values redacted)`;
-      r.message = `rule "${String(r.rule)}": ${c.message}`;
-    }
-    r.condition = scrub(c, keys, 1);
-    if (typeof c.message === 'string')
-      (r.condition as Record<string, unknown>).message = cut(c.message, AUDIT_LIMITS.message);
+    const message = condition.message;
+    r.condition = scrub(condition, keys, 1);
+    if (typeof message === 'string')
+      (r.condition as Record<string, unknown>).message = cut(message, AUDIT_LIMITS.message);
   }
   if (typeof r.message === 'string') r.message = cut(r.message, AUDIT_LIMITS.message);
   for (const [k, v] of Object.entries(r)) {
@@ -211,4 +195,13 @@ export function serializeEvent(
 /** The same event as an object (tests, and readers of stored rows). */
 export function auditEvent(facts: AuditFacts, redactKeys: readonly string[]): AuditEvent {
   return JSON.parse(serializeEvent(facts, redactKeys).json) as AuditEvent;
+}
+
+/**
+ * A stored event as it is read back: its reasons through the one redaction again, with the
+ * workspace's keys as they are now (an event stored before a key was added, or before
+ * explanations were redacted at the root, shows no value the keys name).
+ */
+export function redactStored(e: AuditEvent, keys: ReadonlySet<string>): AuditEvent {
+  return keys.size === 0 ? e : { ...e, reasons: redactReasons(e.reasons, keys) };
 }

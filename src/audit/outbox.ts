@@ -1,10 +1,10 @@
 /**
  * The audit outbox: decisions' events are packed, per isolate, into few queue messages
- * (PRODUCT.md → many events may travel in one message). One message per decision
+ * (many events may travel in one message). One message per decision
  * meets Queues' 5,000 messages/s per queue at 5,000 decisions/s and costs about three
  * queue operations per decision; packed, a message carries up to OUTBOX.events events.
  *
- * Module state holds exactly this (DEVELOPERS.md allows it for the outbox only):
+ * Module state holds exactly this (module state is bounded caches and this outbox only):
  * - one open batch, bounded (OUTBOX.events events, OUTBOX.bytes of JSON): when it is
  *   full the request that filled it sends it at once (back-pressure), else it is sent
  *   OUTBOX.delayMs after its first event;

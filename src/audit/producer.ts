@@ -5,8 +5,8 @@
  * Queue.sendBatch (≤ 100 messages and 256 KB per call), retried twice with a short
  * backoff when the queue refuses (429 past the per-queue limit, or an outage); if it
  * still refuses, the events are written to D1 directly with the consumer's idempotent
- * insert, so nothing is lost. Counters are per isolate and visible in
- * GET /v1/workspaces/:ws/audit/stats.
+ * insert, so nothing is lost. Counters are per isolate (every workspace's events) and visible
+ * to the root key only, at GET /v1/operations/audit-producer.
  */
 import { archivedFrom, archiveEvents } from './archive';
 import { insertEvents } from './store';

@@ -6,7 +6,7 @@
  */
 import type { AuditStats } from '../contract';
 import { ARCHIVE_HOUR_MS, archivedDates, archivedHour, archivedHours, DAY_MS } from './archive';
-import type { AuditEvent } from './event';
+import { type AuditEvent, redactStored } from './event';
 
 export type AuditFilter = {
   subject?: string | undefined;
@@ -327,13 +327,14 @@ export async function* eventsNewestFirst(
   }
 }
 
-/** Streams every matching event, newest first, as NDJSON or CSV, a page at a time. */
+/** Streams every matching event, newest first, as NDJSON or CSV, a page at a time (reasons redacted with `redact`). */
 export function exportAudit(
   db: D1Database,
   ws: string,
   filter: AuditFilter,
   format: 'ndjson' | 'csv',
   archive?: { bucket: R2Bucket; hotStart: number },
+  redact: ReadonlySet<string> = new Set(),
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const pages = eventsNewestFirst(db, ws, filter, archive);
@@ -344,7 +345,8 @@ export function exportAudit(
       if (!started && format === 'csv') out += `${CSV_COLUMNS.join(',')}\n`;
       started = true;
       const next = await pages.next();
-      for (const e of next.done ? [] : next.value.events) {
+      for (const stored of next.done ? [] : next.value.events) {
+        const e = redactStored(stored, redact);
         out +=
           format === 'ndjson'
             ? `${JSON.stringify(e)}\n`

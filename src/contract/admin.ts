@@ -3,7 +3,7 @@
  * revocations, and the gateway route map.
  */
 import { z } from 'zod';
-import { WorkspaceIdSchema } from './common';
+import { addressableSegment, NOT_ADDRESSABLE, WorkspaceIdSchema } from './common';
 import { ClaimMappingSchema } from './provider';
 import { COLLECTION } from './records';
 
@@ -128,9 +128,13 @@ export const ApiKeySchema = z
   .meta({ id: 'ApiKey' });
 export type ApiKeyView = z.infer<typeof ApiKeySchema>;
 
-/** GET …/whoami: the workspace and the key presented (what a console may show and offer). */
+/**
+ * GET …/whoami: who the caller is (the key presented, its scopes, and the workspace's id and
+ * name), nothing else: any live key may ask, so the workspace's settings are not here (they
+ * are GET …/{ws}, scope policies:read).
+ */
 export const WhoAmISchema = z
-  .object({ workspace: WorkspaceSchema, key: ApiKeySchema })
+  .object({ workspace: WorkspaceSchema.pick({ id: true, name: true }), key: ApiKeySchema })
   .meta({ id: 'WhoAmI' });
 
 export const CreatedKeySchema = ApiKeySchema.extend({
@@ -145,10 +149,12 @@ export const CreateKeySchema = z
 export const CreatedWorkspaceSchema = z.object({ workspace: WorkspaceSchema, apiKey: CreatedKeySchema });
 
 export const RevocationKindSchema = z.enum(['sub', 'jti']);
+/** A revoked `sub` or `jti`: any text DELETE …/revocations/{kind}/{value} can name. */
+export const RevocationValueSchema = z.string().min(1).max(512).refine(addressableSegment, NOT_ADDRESSABLE);
 export const RevokeSchema = z
   .object({
     kind: RevocationKindSchema,
-    value: z.string().min(1).max(512),
+    value: RevocationValueSchema,
     expiresAt: z.iso
       .datetime({ offset: true })
       .optional()

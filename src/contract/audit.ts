@@ -1,5 +1,6 @@
 /** The audit trail's shapes: a stored event, its filters, a page, and the aggregates. */
 import { z } from 'zod';
+import { InstantSchema } from './instant';
 import { EffectSchema } from './policy';
 
 export const AuditEventSchema = z
@@ -49,20 +50,6 @@ export const AuditEventSchema = z
   })
   .meta({ id: 'AuditEvent' });
 
-/** An instant as a query parameter: ISO 8601 or epoch milliseconds. */
-export const InstantSchema = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined) return undefined;
-    const n = /^[0-9]+$/.test(v) ? Number(v) : Date.parse(v);
-    if (!Number.isFinite(n)) {
-      ctx.addIssue({ code: 'custom', message: 'an ISO 8601 instant or epoch milliseconds' });
-      return z.NEVER;
-    }
-    return n;
-  });
-
 export const AuditFiltersSchema = z.object({
   subject: z.string().max(256).optional(),
   resource: z.string().max(128).optional(),
@@ -100,8 +87,20 @@ export const AuditStatsSchema = z
     ),
     from: z.string(),
     to: z.string(),
-    /** This isolate's audit producer counters (events sent, retried, written directly, lost). */
-    producer: z.record(z.string(), z.number()),
   })
   .meta({ id: 'AuditStats' });
+
+/**
+ * GET /v1/operations/audit-producer (root key): this isolate's audit producer counters. They
+ * count every workspace's events, so no tenant answer carries them.
+ */
+export const ProducerCountersSchema = z
+  .object({
+    sent: z.number().int().describe('Events handed to the queue'),
+    messages: z.number().int().describe('Queue messages they travelled in'),
+    sendFailures: z.number().int().describe('Queue sends refused (each retried)'),
+    directWrites: z.number().int().describe('Events written to the archive and D1 because the queue refused'),
+    lost: z.number().int().describe('Events neither the queue nor D1 took within the delivery budget'),
+  })
+  .meta({ id: 'ProducerCounters' });
 export type AuditStats = z.infer<typeof AuditStatsSchema>;

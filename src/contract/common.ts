@@ -11,6 +11,18 @@ export const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 /** A workspace id: lowercase letters, digits and dashes, 2–63 characters (a DNS label). */
 export const WORKSPACE_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
+/**
+ * Whether a client-chosen id can be named in a URL once accepted. URL parsers (WHATWG,
+ * RFC 3986) read a path segment of only "." or ".." (or their %2e spellings) as
+ * navigation, so no route could reach it; a lone UTF-16 surrogate has no UTF-8 form, so
+ * it has no percent-encoding (encodeURIComponent throws, URLSearchParams writes U+FFFD).
+ * Every id that a route names in its path is refused (400) unless `addressableSegment`;
+ * every name a route takes in its query, unless `wellFormed`.
+ */
+export const wellFormed = (s: string): boolean => !/\p{Cs}/u.test(s);
+export const addressableSegment = (s: string): boolean => !/^\.*$/.test(s) && wellFormed(s);
+export const NOT_ADDRESSABLE = 'not addressable in a URL: only dots, or a lone UTF-16 surrogate';
+
 export const WorkspaceIdSchema = z
   .string()
   .regex(WORKSPACE_ID, 'lowercase letters, digits and dashes, 2–63 characters');
@@ -58,6 +70,9 @@ export const ProblemSchema = z
     decisionId: z.string().optional(),
     /** For a denial by policy (records): the decision's reasons. */
     reasons: z.array(z.unknown()).optional(),
+    /** For a 409 on a version check (shadow promote): the version named, and the live one (null: deleted). */
+    expectedVersion: z.number().int().optional(),
+    currentVersion: z.number().int().nullable().optional(),
   })
   .meta({ id: 'Problem' });
 export type Problem = z.infer<typeof ProblemSchema>;

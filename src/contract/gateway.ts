@@ -58,5 +58,12 @@ export const RpcRouteRequestSchema = z.object({
   /** The request's URL (absolute, as `request.url` in the gateway) or its path and query. */
   url: z.string(),
   ip: z.string().optional(),
+  /**
+   * The request's headers (`Object.fromEntries(request.headers)`), or at least any
+   * method-override header it carries: X-HTTP-Method-Override, X-HTTP-Method or
+   * X-Method-Override make the request refused (method_override), since an upstream
+   * honouring one would serve a method nobody authorized. Names are case-insensitive.
+   */
+  headers: z.record(z.string(), z.string()).optional(),
 });
 export type RpcRouteRequest = z.infer<typeof RpcRouteRequestSchema>;

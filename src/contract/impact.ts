@@ -4,12 +4,8 @@
  */
 import { z } from 'zod';
 import { NAME } from './common';
+import { BodyInstantSchema } from './instant';
 import { EffectSchema, PermissionSchema, PolicySchema } from './policy';
-
-/** An instant in a JSON body: epoch milliseconds, an ISO 8601 string, or a span back from now ("7d", "12h", "30m"). */
-export const BodyInstantSchema = z
-  .union([z.number().int().nonnegative(), z.string().max(40)])
-  .describe('Epoch ms, ISO 8601, or a span back from now: "7d", "12h", "30m"');
 
 export const ImpactRequestSchema = z
   .object({
@@ -60,6 +56,9 @@ const Counts = {
   denyToAllow: z.number().int(),
   indeterminate: z.number().int(),
 };
+/** The counts of a replay: its totals, and each by-resource/action and by-subject row. */
+export const ImpactCountsSchema = z.object(Counts);
+export type ImpactCounts = z.infer<typeof ImpactCountsSchema>;
 
 export const ImpactResultSchema = z
   .object({
@@ -117,6 +116,22 @@ export const ImpactJobSchema = z
   })
   .meta({ id: 'ImpactJob' });
 export type ImpactJob = z.infer<typeof ImpactJobSchema>;
+
+/** POST …/shadow/promote (optional body). */
+export const PromoteShadowSchema = z
+  .object({
+    expectedVersion: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        'Promote only while this version is live (default: the live version the shadow was attached beside)',
+      ),
+  })
+  .strict()
+  .meta({ id: 'PromoteShadow' });
+export type PromoteShadow = z.infer<typeof PromoteShadowSchema>;
 
 export const ShadowSchema = z
   .object({

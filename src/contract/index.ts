@@ -7,6 +7,7 @@ export * from './common';
 export * from './decision';
 export * from './gateway';
 export * from './impact';
+export * from './instant';
 export * from './policy';
 export * from './provider';
 export * from './records';

@@ -6,7 +6,7 @@
  * completes them; src/policy/functions.ts implements exactly these.
  */
 import { z } from 'zod';
-import { FieldErrorSchema, NAME } from './common';
+import { FieldErrorSchema, NAME, NOT_ADDRESSABLE, wellFormed } from './common';
 import { ProviderInputSchema } from './provider';
 
 export const FUNCTION_NAMES = [
@@ -133,8 +133,9 @@ export const PolicyWriteResultSchema = PolicySummarySchema.extend({
 
 export const PermissionSchema = z
   .object({
-    resource: z.string().min(1).max(128),
-    action: z.string().min(1).max(128),
+    // Named again in DELETE …/permissions?resource&action: well-formed text only.
+    resource: z.string().min(1).max(128).refine(wellFormed, NOT_ADDRESSABLE),
+    action: z.string().min(1).max(128).refine(wellFormed, NOT_ADDRESSABLE),
     policies: z.array(z.string().regex(NAME)).min(1).max(20),
   })
   .strict()

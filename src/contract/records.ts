@@ -6,7 +6,8 @@
 import { z } from 'zod';
 
 export const COLLECTION = /^[a-z][a-z0-9_-]{0,62}$/;
-export const RECORD_ID = /^[A-Za-z0-9_.:@+-]{1,128}$/;
+/** Letters, digits and _ . : @ + -, at most 128; not dots only ("." and ".." are URL navigation). */
+export const RECORD_ID = /^(?!\.+$)[A-Za-z0-9_.:@+-]{1,128}$/;
 /** Longest cursor string accepted. */
 export const MAX_CURSOR_LENGTH = 2000;
 

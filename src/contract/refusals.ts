@@ -37,6 +37,8 @@ export const GATEWAY_REFUSALS = [
   'path_refused',
   'conflicting_gateway_headers',
   'gateway_headers_missing',
+  /** X-HTTP-Method-Override, X-HTTP-Method or X-Method-Override: an upstream could serve another method. */
+  'method_override',
 ] as const;
 export type GatewayRefusal = (typeof GATEWAY_REFUSALS)[number];
 
@@ -90,6 +92,7 @@ export function gatewayStatus(refusal: TokenReason | GatewayRefusal | 'policy_de
     case 'path_refused':
     case 'conflicting_gateway_headers':
     case 'gateway_headers_missing':
+    case 'method_override':
     case 'policy_denied':
     case 'error':
     case 'jwks_unavailable':

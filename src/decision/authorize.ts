@@ -19,6 +19,7 @@ import { valueDepthExceeds } from '../lib/json-depth';
 import { Lru } from '../lib/lru';
 import { type Budget, DECISION_BUDGET, REQUEST_BUDGET, type RequestInput } from '../policy/attributes';
 import type { EngineDecision } from '../policy/evaluate';
+import { redactReasons } from '../policy/redaction';
 import { getRecord } from '../storage/records';
 import { DEFAULT_REVALIDATE_MS, isRevoked, loadSnapshot, type Snapshot } from './snapshot';
 
@@ -354,7 +355,8 @@ export async function authorize(
       policy: result.policy,
       policyVersion: result.policyVersion,
       ruleId: result.ruleId,
-      reasons: result.reasons,
+      // Redacted once, here: the caller's answer and the audit event carry the same reasons.
+      reasons: redactReasons(result.reasons, snapshot.redact),
       subject: identity.sub,
     };
     decisions.push(decision);

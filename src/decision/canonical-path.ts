@@ -2,7 +2,7 @@
  * The one canonical path every gateway adapter (forward-auth, ext_authz, the Lambda
  * authorizer, RPC) matches against the route map. A gateway and its upstream must
  * agree on which route a request is; where servers disagree on what a path means, it
- * is refused, never guessed (PRODUCT.md → gateways).
+ * is refused, never guessed (README → Gateways and standards).
  *
  * Normalization (RFC 3986 §6.2.2): the fragment is dropped and the query set aside;
  * percent-encoded unreserved characters (ALPHA DIGIT - . _ ~) are decoded, other
@@ -17,7 +17,9 @@
  * NUL and other control characters, spaces, raw non-ASCII bytes; invalid
  * percent-encoding or percent-encoded bytes that are not UTF-8 (overlong forms
  * included); empty segments ("//", which nginx merges and others keep), except a
- * trailing slash, which stays significant.
+ * trailing slash, which stays significant; a segment ending in "." or an encoded space
+ * ("admin.", "admin%20", "..."), which IIS and other Windows-hosted servers trim
+ * ("admin"), other than the dot segments "." and "..".
  *
  * Case: the path keeps its case; route-map literals compare ASCII-case-insensitively
  * (route-map.ts), since many upstream routers (Express by default, ASP.NET) ignore case.
@@ -34,7 +36,8 @@ export type PathRefusal =
   | 'encoded_percent'
   | 'invalid_percent_encoding'
   | 'invalid_utf8'
-  | 'empty_segment';
+  | 'empty_segment'
+  | 'trimmed_segment';
 
 export type CanonicalPath =
   | {
@@ -137,6 +140,11 @@ export function canonicalPath(target: string): CanonicalPath {
     if (!seg.ok) return refuse(seg.refusal, `the path has ${seg.detail}`);
     const s = seg.segment;
     if (s === '' && !last) return refuse('empty_segment', 'the path has an empty segment ("//")');
+    if (s !== '.' && s !== '..' && (s.endsWith('.') || s.endsWith('%20')))
+      return refuse(
+        'trimmed_segment',
+        'the path has a segment ending in "." or a space, which Windows-hosted servers trim',
+      );
     if (s === '.' || s === '..') {
       if (s === '..') out.pop();
       // A trailing dot segment leaves the directory: "/a/b/.." is "/a/".

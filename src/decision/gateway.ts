@@ -8,11 +8,13 @@
  * decisions too, and are audited.
  *
  * Which request is asked about is a property of the gateway's contract, never of
- * headers a client could have added (http/gateway-headers.ts).
+ * headers a client could have added (http/gateway-headers.ts). A request carrying a
+ * method-override header is refused: an upstream honouring it (Express method-override,
+ * Symfony, Laravel, ASP.NET…) would serve a method nobody authorized.
  */
 import { serializeEvent } from '../audit/event';
 import { recordAudit } from '../audit/outbox';
-import { type GatewayAnswer, gatewayStatus } from '../contract';
+import { type GatewayAnswer, type GatewayRefusal, gatewayStatus } from '../contract';
 import { VerdictError } from '../lib/errors';
 import { authorize, type Caller, type DecisionEnv, newDecisionId, snapshotFor } from './authorize';
 import { resolveRoute } from './route-map';
@@ -24,7 +26,31 @@ export type GatewayRequest = {
   /** The raw request target the gateway received: "/path?query". */
   target: string;
   token: string | undefined;
+  /**
+   * The method-override header the original request carries (`name: value`), if any
+   * (methodOverrideIn); such a request is refused whatever its route.
+   */
+  methodOverride?: string | undefined;
 };
+
+/** Headers some frameworks honour to serve a method other than the request's own. */
+export const METHOD_OVERRIDE_HEADERS = [
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+] as const;
+
+/**
+ * The first method-override header among the original request's headers, as
+ * `name: value`, or undefined. Present at all (even empty) counts: fail closed.
+ */
+export function methodOverrideIn(get: (name: string) => string | null | undefined): string | undefined {
+  for (const name of METHOD_OVERRIDE_HEADERS) {
+    const value = get(name);
+    if (value !== null && value !== undefined) return `${name}: ${value.slice(0, 32)}`;
+  }
+  return undefined;
+}
 
 type Ctx = { waitUntil(p: Promise<unknown>): void };
 
@@ -44,14 +70,9 @@ export async function gatewayDecision(
   try {
     const now = Date.now();
     const snapshot = await snapshotFor(env, ws, now);
-    const resolved = resolveRoute(snapshot.settings.routeMap, original.method, original.target);
-    if (!resolved.ok || !resolved.match) {
-      // Refused before any token or policy: audited as a Deny of the request as sent.
-      const reason = resolved.ok ? 'no_route' : 'path_refused';
+    // Refused before any token or policy: audited as a Deny of the request as sent.
+    const refuse = (reason: GatewayRefusal, message: string, extra: Record<string, string> = {}) => {
       const decisionId = newDecisionId();
-      const message = resolved.ok
-        ? `No route-map entry matches ${resolved.method} ${resolved.path}`
-        : `The request target is refused (${resolved.refusal}): ${resolved.detail}`;
       recordAudit(env, ctx, [
         serializeEvent(
           {
@@ -76,10 +97,26 @@ export async function gatewayDecision(
           snapshot.redact,
         ),
       ]);
-      return deny(gatewayStatus(reason), reason, {
-        'x-verdict-decision-id': decisionId,
-        ...(resolved.ok ? {} : { 'x-verdict-path-refusal': resolved.refusal }),
-      });
+      return deny(gatewayStatus(reason), reason, { 'x-verdict-decision-id': decisionId, ...extra });
+    };
+    if (original.methodOverride !== undefined) {
+      return refuse(
+        'method_override',
+        `The request carries ${original.methodOverride}; an upstream honouring it would serve a method other than ${original.method.slice(0, 16)}, the one asked about`,
+      );
+    }
+    const resolved = resolveRoute(snapshot.settings.routeMap, original.method, original.target);
+    if (!resolved.ok) {
+      return refuse(
+        'path_refused',
+        `The request target is refused (${resolved.refusal}): ${resolved.detail}`,
+        {
+          'x-verdict-path-refusal': resolved.refusal,
+        },
+      );
+    }
+    if (!resolved.match) {
+      return refuse('no_route', `No route-map entry matches ${resolved.method} ${resolved.path}`);
     }
     const route = resolved.match;
     const context = { ...route.params, method: resolved.method, path: resolved.path };

@@ -11,7 +11,17 @@
  */
 import { archivedCount, DAY_MS, hotWindowStart } from '../audit/archive';
 import { type AuditFilter, countAudit, eventsNewestFirst, type ReadPosition } from '../audit/queries';
-import type { FieldError, ImpactJob, ImpactRequest, ImpactResult, Permission } from '../contract';
+import {
+  type FieldError,
+  type ImpactJob,
+  type ImpactRequest,
+  type ImpactResult,
+  INSTANT_MESSAGE,
+  instantMs,
+  isInstant,
+  type Permission,
+  SPAN,
+} from '../contract';
 import { badRequest, notFound, unavailable, VerdictError } from '../lib/errors';
 import { randomId } from '../lib/ids';
 import { compilePolicy } from '../policy/compile-policy';
@@ -22,7 +32,7 @@ import { getPolicyVersion } from '../storage/policies';
 import { listProviders } from '../storage/providers';
 import { getWorkspace } from '../storage/workspaces';
 import { invalidPolicy } from './admin/policies';
-import { finishTally, type ImpactTally, newTally, replayInto } from './impact';
+import { finishTally, type ImpactTally, newTally, redactImpact, replayInto } from './impact';
 import { checkPolicy, policySet } from './policy-check';
 import { loadSnapshot, type SnapshotDeps } from './snapshot';
 
@@ -46,13 +56,16 @@ const setting = (v: string | undefined, fallback: number) => {
 
 const windowTooLarge = (detail: string) => new VerdictError('window_too_large', 422, detail);
 
-/** An instant from the body: epoch ms, ISO 8601, or a span back from `now` ("7d", "12h", "30m"). */
+/**
+ * An instant from the body (BodyInstantSchema checked it): epoch ms, ISO 8601, or a span back
+ * from `now` ("7d", "12h", "30m"); always a valid date.
+ */
 function resolveInstant(v: number | string, now: number, field: string): number {
-  if (typeof v === 'number') return v;
-  const span = /^([0-9]{1,6})([dhm])$/.exec(v);
-  if (span) return now - Number(span[1]) * { d: DAY_MS, h: 3_600_000, m: 60_000 }[span[2] as 'd' | 'h' | 'm'];
-  const t = Date.parse(v);
-  if (!Number.isFinite(t)) throw badRequest(`${field}: an ISO 8601 instant, epoch ms or a span like "7d"`);
+  const span = typeof v === 'string' ? SPAN.exec(v) : null;
+  const t = span
+    ? now - Number(span[1]) * { d: DAY_MS, h: 3_600_000, m: 60_000 }[span[2] as 'd' | 'h' | 'm']
+    : instantMs(v);
+  if (t === undefined || !isInstant(t)) throw badRequest(`${field}: ${INSTANT_MESSAGE}, or a span like "7d"`);
   return t;
 }
 
@@ -207,7 +220,12 @@ export async function startImpact(
     const tally = newTally();
     let position: ReadPosition | null = { phase: 'hot' };
     while (position) position = (await replayChunk(env, ws, req, e, tally, 1000, position)).next;
-    return { inline: finishTally(tally, { since: req.since, until: req.until }, req.top) };
+    return {
+      inline: redactImpact(
+        finishTally(tally, { since: req.since, until: req.until }, req.top),
+        snapshot.redact,
+      ),
+    };
   }
   const job: JobRow = {
     id: `imp_${randomId(16)}`,
@@ -274,13 +292,19 @@ const toJob = (r: JobRow): ImpactJob => ({
   result: r.result ? (JSON.parse(r.result) as ImpactResult) : null,
 });
 
-export async function getImpactJob(db: D1Database, ws: string, id: string): Promise<ImpactJob> {
+/** A job as its workspace reads it: samples redacted with the workspace's keys as they are now. */
+export async function getImpactJob(
+  db: D1Database,
+  ws: { id: string; redactKeys: readonly string[] },
+  id: string,
+): Promise<ImpactJob> {
   const row = await db
     .prepare('SELECT * FROM impact_jobs WHERE workspace_id = ? AND id = ?')
-    .bind(ws, id)
+    .bind(ws.id, id)
     .first<JobRow>();
   if (!row) throw notFound('Impact job');
-  return toJob(row);
+  const job = toJob(row);
+  return job.result ? { ...job, result: redactImpact(job.result, new Set(ws.redactKeys)) } : job;
 }
 
 /**

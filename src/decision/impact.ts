@@ -19,6 +19,7 @@ import type { AuditEvent } from '../audit/event';
 import type { Effect, ImpactResult } from '../contract';
 import type { RequestInput } from '../policy/attributes';
 import type { Engine, EngineDecision } from '../policy/evaluate';
+import { redactReasons } from '../policy/redaction';
 
 type Counts = {
   considered: number;
@@ -181,6 +182,24 @@ export function replayInto(
       });
     }
   }
+}
+
+/**
+ * A result as it is answered: its samples' reasons through the one redaction of
+ * explanations (policy/redaction.ts), with the workspace's keys as they are now, so a
+ * sample neither shows a value the keys name nor a message built from one (events stored
+ * before a key was added included).
+ */
+export function redactImpact(result: ImpactResult, keys: ReadonlySet<string>): ImpactResult {
+  if (keys.size === 0) return result;
+  return {
+    ...result,
+    samples: result.samples.map((s) => ({
+      ...s,
+      before: { ...s.before, reasons: redactReasons(s.before.reasons, keys) },
+      after: { ...s.after, reasons: redactReasons(s.after.reasons, keys) },
+    })),
+  };
 }
 
 const flip = (before: Effect, after: Effect): Kind =>

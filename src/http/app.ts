@@ -2,7 +2,7 @@
  * The Hono application: global middleware, route groups, the OpenAPI document.
  * Nothing imports this module except the Worker entry.
  */
-import { VerdictError } from '../lib/errors';
+import { checkAccess, noSuchRoute } from './access';
 import { bodyLimit } from './middleware/body-limit';
 import { requestId } from './middleware/request-id';
 import { router } from './openapi';
@@ -15,6 +15,7 @@ import { forwardAuthRoutes } from './routes/forward-auth';
 import { gatewayRoutes } from './routes/gateways';
 import { impactRoutes } from './routes/impact';
 import { metaRoutes } from './routes/meta';
+import { operationRoutes } from './routes/operations';
 import { permissionRoutes } from './routes/permissions';
 import { policyRoutes } from './routes/policies';
 import { providerRoutes } from './routes/providers';
@@ -28,9 +29,8 @@ export function createApp() {
   app.use('*', requestId());
   app.use('*', bodyLimit());
   app.onError(onError);
-  app.notFound((c) =>
-    problemResponse(new VerdictError('not_found', 404, 'No such route'), c.get('requestId')),
-  );
+  app.use('*', checkAccess());
+  app.notFound((c) => problemResponse(noSuchRoute(), c.get('requestId')));
 
   app.route('/', metaRoutes);
   app.route('/', workspaceRoutes);
@@ -47,6 +47,7 @@ export function createApp() {
   app.route('/', gatewayRoutes);
   app.route('/', authzenRoutes);
   app.route('/', devIdpRoutes);
+  app.route('/', operationRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',

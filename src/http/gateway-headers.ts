@@ -1,6 +1,6 @@
 /**
  * Which request a forward-auth call is about, read from the headers its gateway's
- * contract names (PRODUCT.md → gateways), never from a family a client could add.
+ * contract names (README → Gateways and standards), never from a family a client could add.
  */
 
 import type { GatewayRefusal } from '../contract';

@@ -6,7 +6,7 @@ export type AppEnv = {
   Bindings: Env;
   Variables: {
     requestId: string;
-    /** Set by requireKey on /v1/workspaces/:ws routes. */
+    /** Set by the access check (access.ts) on routes a workspace key may call. */
     workspace: Workspace;
     apiKey: ApiKey;
     /** The request body's text, as read by the body limit (JSON bodies only). */

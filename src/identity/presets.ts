@@ -1,6 +1,6 @@
 /**
  * IdP presets: what each provider `type` changes. Encodes the quirks listed in
- * PRODUCT.md so a user only picks "clerk" or "cognito" and gets the right checks.
+ * the README ("Your own workspace and IdP") so a user only picks "clerk" or "cognito" and gets the right checks.
  */
 
 import type { ProviderInput } from '../contract/provider';

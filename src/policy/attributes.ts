@@ -70,7 +70,7 @@ export const UNKNOWN: unique symbol = Symbol('unknown');
  * calibrated on workerd (BENCHMARKS.md → Adversarial): a condition costs CONDITION_COST
  * plus SEGMENT_COST per attribute-path segment it reads, plus what its function does
  * with the values (functions.ts, `cost`), charged before the work is done. Exceeding it
- * ends the decision as a Deny (PRODUCT.md: hostile input costs bounded time); the
+ * ends the decision as a Deny (hostile input costs bounded time); the
  * seed policy spends about 200 units.
  */
 export const DECISION_BUDGET = 300_000;

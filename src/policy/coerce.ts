@@ -3,7 +3,7 @@
  * type a policy function compares. The evaluator, the records SQL translation and the
  * write-time type check all use it, so they agree on what a value means.
  *
- * Grammar (PRODUCT.md → Policy language):
+ * Grammar (README → "Your own workspace and IdP", the policy rules):
  * - A number is a finite JSON number, or a string that is a plain decimal: optional
  *   `-`, digits, optional `.digits`. "1000" reads as 1000; "10abc", "6e4", "0x10",
  *   "1_000", " 1000", "" and anything non-finite do not.
@@ -40,6 +40,8 @@ export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  // Never String() an object: {"toString": 1} has no primitive form and would throw.
+  if (typeof v === 'object') return 'an object';
   return `${typeof v} ${String(v)}`;
 }
 

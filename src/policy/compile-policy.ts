@@ -76,6 +76,9 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** Validates `input` (unknown JSON) and compiles it. `version` is stamped into the result. */
+/** Any JSON value as text for a message (String() throws on {"toString": 1}). */
+const textOf = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)));
+
 export function compilePolicy(input: unknown, version: number): CompileResult {
   const parsed = PolicySchema.safeParse(input);
   if (!parsed.success) {
@@ -84,9 +87,9 @@ export function compilePolicy(input: unknown, version: number): CompileResult {
       issues: parsed.error.issues.map((i) => {
         const path = i.path.join('.') || '(root)';
         if (i.path.at(-1) === 'function' && i.code === 'invalid_value') {
-          const name = String(valueAt(input, i.path));
+          const name = textOf(valueAt(input, i.path));
           const rule = valueAt(input, i.path.slice(0, -3)) as { rule_id?: unknown } | undefined;
-          const label = `rule "${String(rule?.rule_id)}", condition ${String(i.path.at(-2))}`;
+          const label = `rule "${textOf(rule?.rule_id)}", condition ${String(i.path.at(-2))}`;
           return { path, message: `${label}: unknown function "${name}"${suggest(name)}` };
         }
         return { path, message: i.message };

@@ -3,7 +3,7 @@
  * eval, no new Function), indexed by (resource, action) so policies that do not apply
  * cost nothing.
  *
- * Semantics (PRODUCT.md → Policy language):
+ * Semantics (README → "Your own workspace and IdP", the policy rules):
  * - A condition is true, false or indeterminate. On an absent attribute (or null) it is
  *   false; on a value that is present but does not read as the function's type (see
  *   coerce.ts), or on an attribute the entry point cannot know, it is indeterminate.
@@ -27,7 +27,6 @@ import {
   SEGMENT_COST,
   UNKNOWN,
 } from './attributes';
-import { describe } from './coerce';
 import {
   bindingKey,
   bindingKeysFor,
@@ -35,6 +34,16 @@ import {
   type CompiledPolicy,
   type CompiledPolicySet,
 } from './compiled';
+import {
+  explainComparison,
+  reasons as explained,
+  explainPresence,
+  MAX_REASONS,
+  MAX_TRACED_RULES,
+  type Result,
+  type RuleTrace,
+  traceRow,
+} from './explain';
 import { FUNCTIONS } from './functions';
 import { ReplayResolver } from './replay-resolver';
 
@@ -42,8 +51,10 @@ const FALSE = 0;
 const TRUE = 1;
 const INDETERMINATE = 2;
 type Outcome = typeof FALSE | typeof TRUE | typeof INDETERMINATE;
+const resultOf = (o: Outcome): Result => (o === TRUE ? 'true' : o === FALSE ? 'false' : 'indeterminate');
 
-export type { ConditionExplanation, PolicyReason };
+export type { ConditionExplanation, PolicyReason, RuleTrace };
+export { MAX_TRACED_RULES };
 
 export type EngineDecision = {
   effect: Effect;
@@ -51,17 +62,6 @@ export type EngineDecision = {
   policyVersion: number | null;
   ruleId: string | null;
   reasons: PolicyReason[];
-};
-
-export type RuleTrace = {
-  policy: string;
-  policyVersion: number;
-  rule: string;
-  effect: Effect;
-  matched: boolean;
-  /** true, false or indeterminate, by the rule semantics above. */
-  outcome: 'true' | 'false' | 'indeterminate';
-  conditions: ConditionExplanation[];
 };
 
 type ConditionClosure = {
@@ -78,52 +78,10 @@ type PolicyClosure = {
   default: { id: string; effect: Effect };
 };
 
-const MAX_REASONS = 20;
-/** A trace explains at most this many rules (the decision itself still weighs them all). */
-export const MAX_TRACED_RULES = 500;
-
-/**
- * A value as an explanation shows it: long strings, long lists and large objects are cut
- * and marked, so a reason never echoes a 60 KB input (20 reasons would make it 1.2 MB).
- */
-const SHOWN_CHARS = 256;
-function display(v: unknown): unknown {
-  if (typeof v === 'string')
-    return v.length > SHOWN_CHARS
-      ? { $truncated: true, type: 'string', length: v.length, prefix: v.slice(0, SHOWN_CHARS) }
-      : v;
-  if (Array.isArray(v)) {
-    if (v.length <= 16 && v.every((x) => typeof x !== 'object' || x === null)) return v.map(display);
-    return { $truncated: true, type: 'list', length: v.length, items: v.slice(0, 16).map(display) };
-  }
-  if (v !== null && typeof v === 'object') {
-    // Shown only when small and flat: at most 16 keys of scalars (never serialized to measure it).
-    let keys = 0;
-    for (const k in v) {
-      const x = (v as Record<string, unknown>)[k];
-      if (
-        ++keys > 16 ||
-        (x !== null && typeof x === 'object') ||
-        (typeof x === 'string' && x.length > SHOWN_CHARS)
-      )
-        return { $truncated: true, type: 'object' };
-    }
-    return v;
-  }
-  return v;
-}
-
-/** A value in a message: JSON, at most 80 characters. */
-function shown(v: unknown): string {
-  const text =
-    typeof v === 'string' ? JSON.stringify(v.slice(0, 81)) : (JSON.stringify(display(v)) ?? 'absent');
-  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
-}
-
 /** Thrown inside a decision when its budget runs out; caught by decide/trace. */
 class BudgetExceeded extends Error {}
 
-/** Absent for policies: undefined or null (PRODUCT.md: a missing attribute makes a condition false). */
+/** Absent for policies: undefined or null (a missing attribute makes a condition false). */
 function absent(v: unknown): boolean {
   return v === undefined || v === null;
 }
@@ -159,22 +117,7 @@ function buildCondition(c: CompiledCondition): ConditionClosure {
     };
     return {
       test: run,
-      explain: (r, index, known) => {
-        const actual = r.get(path);
-        const outcome = known ?? run(r);
-        const result = outcome === TRUE ? 'true' : outcome === FALSE ? 'false' : 'indeterminate';
-        return {
-          index,
-          function: c.fn,
-          attribute: c.name,
-          result,
-          ...(actual === UNKNOWN ? {} : { actual: display(actual) }),
-          message:
-            actual === UNKNOWN
-              ? `cannot evaluate ${c.fn}: ${c.name} is not known at this entry point`
-              : `${c.name} is ${absent(actual) ? 'absent' : 'present'}`,
-        };
-      },
+      explain: (r, index, known) => explainPresence(c, index, r.get(path), resultOf(known ?? run(r))),
     };
   }
 
@@ -216,42 +159,7 @@ function buildCondition(c: CompiledCondition): ConditionClosure {
   const explain = (r: AttributeResolver, index: number, known?: Outcome): ConditionExplanation => {
     const actual = r.get(path);
     const expected = fromPath ? r.get(fromPath) : operand?.kind === 'const' ? operand.value : undefined;
-    const operandName = operand?.kind === 'attr' ? operand.name : shown(expected);
-    const base = {
-      index,
-      function: c.fn,
-      attribute: c.name,
-      ...(actual === UNKNOWN ? {} : { actual: display(actual) }),
-      ...(expected === UNKNOWN ? {} : { expected: display(expected) }),
-      ...(operand?.kind === 'attr' ? { operandAttribute: operand.name } : {}),
-    };
-    const outcome = known ?? run(r);
-    if (outcome === INDETERMINATE) {
-      let why: string;
-      const opName = operand?.kind === 'attr' ? operand.name : 'operand';
-      if (actual === UNKNOWN) why = `${c.name} is not known at this entry point`;
-      else if (expected === UNKNOWN) why = `${opName} is not known at this entry point`;
-      else {
-        const a = spec.attr(actual);
-        if (!a.ok) why = `${c.name}: ${a.why}`;
-        else {
-          const cb = fromCoerce?.(expected);
-          why = `${opName}: ${cb && !cb.ok ? cb.why : describe(expected)}`;
-        }
-      }
-      return { ...base, result: 'indeterminate', message: `cannot evaluate ${c.fn}: ${why}` };
-    }
-    const holds = outcome === TRUE;
-    if (!holds && (absent(actual) || (fromPath && absent(expected)))) {
-      const missing = absent(actual) ? c.name : operandName;
-      return { ...base, result: 'false', message: `${missing} is absent, so ${c.fn} does not hold` };
-    }
-    const valuePart = operand?.kind === 'attr' ? `${operandName} (${shown(expected)})` : operandName;
-    return {
-      ...base,
-      result: holds ? 'true' : 'false',
-      message: `${c.name} (${shown(actual)}) ${holds ? '' : 'does not satisfy: '}${spec.words} ${valuePart}`,
-    };
+    return explainComparison(c, spec, index, actual, expected, resultOf(known ?? run(r)));
   };
 
   return { test: run, explain };
@@ -277,12 +185,7 @@ function buildPolicy(
 /** The decision when a rule matched: that rule's effect, from that policy. */
 function matched(policy: PolicyClosure, rule: RuleClosure): EngineDecision {
   const at = { policy: policy.name, policyVersion: policy.version };
-  return {
-    effect: rule.effect,
-    ...at,
-    ruleId: rule.id,
-    reasons: [{ code: 'rule_matched', ...at, rule: rule.id, effect: rule.effect }],
-  };
+  return { effect: rule.effect, ...at, ruleId: rule.id, reasons: explained.matched(at, rule) };
 }
 
 /**
@@ -330,22 +233,12 @@ function firstFailure(
 
 function indeterminateDeny(policy: PolicyClosure, rule: RuleClosure, r: AttributeResolver): EngineDecision {
   const condition = firstFailure(rule, r, INDETERMINATE) as ConditionExplanation;
+  const at = { policy: policy.name, policyVersion: policy.version };
   return {
     effect: 'Deny',
-    policy: policy.name,
-    policyVersion: policy.version,
+    ...at,
     ruleId: rule.id,
-    reasons: [
-      {
-        code: 'indeterminate',
-        policy: policy.name,
-        policyVersion: policy.version,
-        rule: rule.id,
-        effect: 'Deny',
-        condition,
-        message: `Deny rule "${rule.id}" could not be evaluated, so it denies: ${condition.message}`,
-      },
-    ],
+    reasons: explained.indeterminateDeny(at, rule.id, condition),
   };
 }
 
@@ -354,12 +247,7 @@ const budgetExceeded = (): EngineDecision => ({
   policy: null,
   policyVersion: null,
   ruleId: null,
-  reasons: [
-    {
-      code: 'budget_exceeded',
-      message: 'The decision needed more work than one request may cost (policy size × input size)',
-    },
-  ],
+  reasons: explained.budgetExceeded(),
 });
 
 const conditionClosures = new WeakMap<CompiledCondition, ConditionClosure>();
@@ -506,9 +394,7 @@ export function buildEngine(set: CompiledPolicySet, shadows: Record<string, Comp
         policy: null,
         policyVersion: null,
         ruleId: null,
-        reasons: [
-          { code: 'no_policy', message: `No policy is bound to ${r.input.resource}/${r.input.action}` },
-        ],
+        reasons: explained.noPolicy(r.input.resource, r.input.action),
       };
     }
     let allow: { policy: PolicyClosure; rule: RuleClosure } | undefined;
@@ -531,13 +417,7 @@ export function buildEngine(set: CompiledPolicySet, shadows: Record<string, Comp
     if (allow) return matched(allow.policy, allow.rule);
     const deciding = policies.find((p) => p.default.effect === 'Deny') ?? (policies[0] as PolicyClosure);
     const reasons: PolicyReason[] = [
-      {
-        code: 'default_applied',
-        policy: deciding.name,
-        policyVersion: deciding.version,
-        rule: deciding.default.id,
-        effect: deciding.default.effect,
-      },
+      explained.defaultApplied({ policy: deciding.name, policyVersion: deciding.version }, deciding.default),
     ];
     // Explain why each Allow rule did not apply (the first condition that failed).
     if (explain)
@@ -546,14 +426,7 @@ export function buildEngine(set: CompiledPolicySet, shadows: Record<string, Comp
           if (reasons.length >= MAX_REASONS) break outer;
           if (rule.effect !== 'Allow') continue;
           const failure = firstFailure(rule, r);
-          if (!failure) continue;
-          reasons.push({
-            code: failure.result === 'indeterminate' ? 'condition_indeterminate' : 'condition_failed',
-            policy: policy.name,
-            rule: rule.id,
-            condition: failure,
-            message: `rule "${rule.id}": ${failure.message}`,
-          });
+          if (failure) reasons.push(explained.notApplied(policy.name, rule.id, failure));
         }
       }
     return {
@@ -621,21 +494,14 @@ export function buildEngine(set: CompiledPolicySet, shadows: Record<string, Comp
           for (const policy of policies) {
             for (const rule of policy.rules) {
               if (rules.length >= MAX_TRACED_RULES) break;
-              const conditions = rule.conditions.map((c, i) => c.explain(r, i));
-              const outcome = conditions.some((c) => c.result === 'false')
-                ? 'false'
-                : conditions.some((c) => c.result === 'indeterminate')
-                  ? 'indeterminate'
-                  : 'true';
-              rules.push({
-                policy: policy.name,
-                policyVersion: policy.version,
-                rule: rule.id,
-                effect: rule.effect,
-                matched: outcome === 'true',
-                outcome,
-                conditions,
-              });
+              const at = { policy: policy.name, policyVersion: policy.version };
+              rules.push(
+                traceRow(
+                  at,
+                  rule,
+                  rule.conditions.map((c, i) => c.explain(r, i)),
+                ),
+              );
             }
           }
           return { decision: decideWith(policies, r), rules };

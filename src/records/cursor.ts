@@ -1,5 +1,5 @@
 /**
- * Record-list cursors: opaque, tamper-evident and bounded (PRODUCT.md → records reveal
+ * Record-list cursors: opaque, tamper-evident and bounded (README → Records: lists reveal
  * nothing hidden). A cursor is the keyset position after which the next page starts,
  * sealed with AES-GCM under the workspace's own key (workspaces.cursor_key) and bound
  * (as additional data) to the workspace, the collection and the sort, so it cannot be

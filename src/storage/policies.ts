@@ -4,7 +4,7 @@
  * concurrent writes of the same policy collide on the version primary key (409), so
  * neither overwrites the other.
  */
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Binding as Permission, PolicyDocument, PolicySummary, PolicyVersion } from '../contract/policy';
 import type { Db } from './db';
 import { permissions, policies, policyVersions } from './schema';
@@ -94,6 +94,49 @@ export async function insertPolicyVersion(
         set: { currentVersion: version, latestVersion: version, updatedAt: now },
       }),
   ]);
+}
+
+/**
+ * Writes version `version` and makes it current only while the policy is exactly as the
+ * caller read it: live at `current` with `version - 1` as its latest. The version row and
+ * the move happen in one D1 batch under the same condition, so a write or rollback that
+ * lands in between makes both do nothing. Returns false then (nothing written).
+ */
+export async function insertPolicyVersionIf(
+  db: Db,
+  ws: string,
+  name: string,
+  version: number,
+  source: unknown,
+  now: number,
+  current: number,
+): Promise<boolean> {
+  const unchanged = and(
+    eq(policies.workspaceId, ws),
+    eq(policies.name, name),
+    eq(policies.currentVersion, current),
+    eq(policies.latestVersion, version - 1),
+  );
+  const [, moved] = await db.batch([
+    db.insert(policyVersions).select(
+      db
+        .select({
+          workspaceId: policies.workspaceId,
+          name: policies.name,
+          version: sql<number>`${version}`.as('version'),
+          source: sql<string>`${JSON.stringify(source)}`.as('source'),
+          createdAt: sql<number>`${now}`.as('created_at'),
+        })
+        .from(policies)
+        .where(unchanged),
+    ),
+    db
+      .update(policies)
+      .set({ currentVersion: version, latestVersion: version, updatedAt: now })
+      .where(unchanged)
+      .returning({ name: policies.name }),
+  ]);
+  return moved.length > 0;
 }
 
 export async function setCurrentVersion(

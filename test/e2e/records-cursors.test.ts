@@ -1,4 +1,4 @@
-// Cursors work for every sort value (PRODUCT.md → Reliability): absent, null, numbers,
+// Cursors work for every sort value (README → Records): absent, null, numbers,
 // booleans, unicode, long text, lists and objects all page without repeating or skipping
 // a readable row, in the staff world records-hidden.test.ts also uses (helpers/staff-world.ts).
 import fc from 'fast-check';

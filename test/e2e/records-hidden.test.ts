@@ -1,4 +1,4 @@
-// Records reveal nothing hidden (PRODUCT.md → Reliability): a list or query returns
+// Records reveal nothing hidden (README → Records): a list or query returns
 // exactly the rows the caller could read one by one, with the same caller facts (ip
 // included), and nothing in its metadata — counts, cursors, `complete` — speaks of the
 // others. Cursors are opaque, tamper-evident, bounded, and work for every sort value.

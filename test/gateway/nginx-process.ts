@@ -9,6 +9,7 @@ import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerTeardown } from '../helpers/teardown';
 
 export const EXAMPLE_CONFIG = fileURLToPath(new URL('../../examples/gateways/nginx.conf', import.meta.url));
 
@@ -113,7 +114,24 @@ http {
   child.stderr?.on('data', (c: Buffer) => {
     stderr += c.toString();
   });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => resolve(code));
+    child.on('error', () => resolve(null));
+  });
+  // nginx exists from here on: registered before its port is awaited (../helpers/teardown.ts).
+  const close = registerTeardown(
+    'nginx',
+    async () => {
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+        child.kill('SIGQUIT');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+    { pid: child.pid },
+  );
   const errorLog = () => {
     try {
       return readFileSync(join(dir, 'error.log'), 'utf8');
@@ -126,7 +144,7 @@ http {
     if (child.exitCode !== null || Date.now() - started > 10_000) {
       child.kill('SIGKILL');
       const log = errorLog();
-      rmSync(dir, { recursive: true, force: true });
+      await close();
       throw new Error(`nginx did not start (exit ${child.exitCode}): ${stderr}\n${log}`);
     }
     await new Promise((r) => setTimeout(r, 20));
@@ -135,14 +153,6 @@ http {
     port,
     dir,
     errorLog,
-    close: async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGQUIT');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close,
   };
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
+import { registerTeardown } from '../helpers/teardown';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -94,6 +95,11 @@ export async function startVerdict(
     bindings,
   };
   const mf = new Miniflare(mfOptions);
+  // workerd exists from here on: registered before anything is awaited (../helpers/teardown.ts).
+  const close = registerTeardown('workerd (Miniflare)', async () => {
+    await mf.dispose().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  });
   try {
     const url = (await mf.ready).toString().replace(/\/$/, '');
     const db = await mf.getD1Database('DB');
@@ -116,14 +122,10 @@ export async function startVerdict(
       restart: async () => {
         await mf.setOptions(mfOptions);
       },
-      close: async () => {
-        await mf.dispose();
-        rmSync(dir, { recursive: true, force: true });
-      },
+      close,
     };
   } catch (err) {
-    await mf.dispose().catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
+    await close();
     throw err;
   }
 }

@@ -86,10 +86,8 @@ async function settled(): Promise<void> {
   let last = '';
   for (let i = 0; i < 60; i++) {
     await new Promise((r) => setTimeout(r, 250));
-    const stats = (await admin('GET', `/v1/workspaces/${WS}/audit/stats`, adminKey)) as {
-      data: { producer: unknown };
-    };
-    const now = JSON.stringify(stats.data.producer);
+    const stats = (await admin('GET', '/v1/operations/audit-producer', ROOT_KEY)) as { data: unknown };
+    const now = JSON.stringify(stats.data);
     if (now === last) return;
     last = now;
   }
@@ -100,10 +98,10 @@ async function delivered(): Promise<number> {
   const { accepted } = (await (await fetch(`${verdict.url}/__harness/accepted`)).json()) as {
     accepted: number;
   };
-  const stats = (await admin('GET', `/v1/workspaces/${WS}/audit/stats`, adminKey)) as {
-    data: { producer: { directWrites: number } };
+  const stats = (await admin('GET', '/v1/operations/audit-producer', ROOT_KEY)) as {
+    data: { directWrites: number };
   };
-  return accepted + stats.data.producer.directWrites;
+  return accepted + stats.data.directWrites;
 }
 
 const missingFrom = (rows: { decision_id: string }[], answered: string[]) => {
@@ -204,13 +202,13 @@ describe('audit soak: rows = decisions under injected faults and a restart', () 
     expect(new Set(answered).size).toBe(answered.length);
 
     // The producer met refusals (so the faults were real), from this isolate's counters.
-    const stats = (await admin('GET', `/v1/workspaces/${WS}/audit/stats`, adminKey)) as {
-      data: { producer: { sendFailures: number; lost: number; messages: number; sent: number } };
+    const { data: producer } = (await admin('GET', '/v1/operations/audit-producer', ROOT_KEY)) as {
+      data: { sendFailures: number; lost: number; messages: number; sent: number };
     };
-    expect(stats.data.producer.sendFailures).toBeGreaterThan(0);
-    expect(stats.data.producer.lost).toBe(0);
+    expect(producer.sendFailures).toBeGreaterThan(0);
+    expect(producer.lost).toBe(0);
     // Packed: far fewer messages than events.
-    expect(stats.data.producer.messages).toBeLessThan(stats.data.producer.sent / 5);
+    expect(producer.messages).toBeLessThan(producer.sent / 5);
     await settled();
     expect(await delivered()).toBe(860);
 

@@ -14,10 +14,10 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevServer } from '../../scripts/walkthrough.mjs';
 import { startIdp } from '../fixtures/idp-server';
 import { financeHighValueRule, orderApprovalPolicy, seedClaimMappings } from '../fixtures/seed';
 import { launchBrowser } from './browser';
+import { startDevServer } from './dev-server';
 
 const SHOTS = join(import.meta.dirname, 'screenshots');
 const WS = 'console-e2e';

@@ -5,8 +5,8 @@
 // reports no violation.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevServer } from '../../scripts/walkthrough.mjs';
 import { launchBrowser } from './browser';
+import { startDevServer } from './dev-server';
 
 let server: { port: number; stop: () => Promise<void> };
 let browser: Browser;

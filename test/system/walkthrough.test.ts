@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkAnswer, extractBlocks, retarget } from '../../scripts/walkthrough.mjs';
+import { registerTeardown } from '../helpers/teardown';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCRIPT = join(ROOT, 'scripts', 'walkthrough.mjs');
@@ -24,6 +25,19 @@ function walkthrough(
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: timeoutMs,
     });
+    // Registered as soon as it exists: SIGTERM lets the script stop its own dev server first.
+    const closed = new Promise<void>((done) => child.once('close', () => done()));
+    const stop = registerTeardown(
+      'walkthrough script',
+      async () => {
+        if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await closed;
+        clearTimeout(timer);
+      },
+      { pid: child.pid },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -32,7 +46,10 @@ function walkthrough(
     child.stderr.on('data', (d) => {
       stderr += d;
     });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      stop();
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 

@@ -24,8 +24,16 @@ function oracleSegments(raw: string): string[] {
   // WHATWG resolved dot segments already; "%2e" forms it treats as dots too.
   return decoded.slice(1).split('/');
 }
-function oracleRoute(method: string, raw: string): string | undefined {
-  const segs = oracleSegments(raw);
+/**
+ * How IIS and other Windows-hosted upstreams read the same path: the WHATWG reading, then
+ * each segment with its trailing dots and spaces trimmed ("admin." and "admin%20" are
+ * "admin"); the dot segments themselves were resolved before.
+ */
+function windowsSegments(raw: string): string[] {
+  return oracleSegments(raw).map((s) => s.replace(/(\.|%20)+$/i, ''));
+}
+function oracleRoute(method: string, raw: string, read = oracleSegments): string | undefined {
+  const segs = read(raw);
   for (const r of ROUTES) {
     if (r.method !== method && !(method === 'HEAD' && r.method === 'GET')) continue;
     const pat = r.path.slice(1).split('/');
@@ -85,8 +93,15 @@ const PIECES = [
   '~user',
   '%7E',
   'a b',
+  'admin.',
+  'admin%2e',
+  'admin%20',
+  'admin.%20',
+  'ADMIN..',
+  '...',
+  'x.y',
 ];
-const SAFE = ['api', 'admin', 'orders', 'x', 'o-1', 'approve', 'caf%C3%A9', '%61dmin', '~u'];
+const SAFE = ['api', 'admin', 'orders', 'x', 'o-1', 'approve', 'caf%C3%A9', '%61dmin', '~u', 'x.y', '.x'];
 
 const pathOf = (pieces: string[], tail: string) => `/${pieces.join('/')}${tail}`;
 const tails = fc.constantFrom('', '/', '?q=1', '#frag', '#/../orders', '?a=/../admin');
@@ -103,6 +118,10 @@ describe('canonical path vs an independent WHATWG reading', () => {
           const v = verdictRoute(method, raw);
           if ('refused' in v) return; // refusing is always safe; see the twin below
           expect(v.route, raw).toBe(oracleRoute(method.toUpperCase(), raw));
+          // An upstream that trims segments (IIS) must serve the route Verdict authorized too.
+          expect(v.route, `${raw} (read as Windows does)`).toBe(
+            oracleRoute(method.toUpperCase(), raw, windowsSegments),
+          );
         },
       ),
       { numRuns: 5000 },
@@ -145,6 +164,11 @@ describe('the examples, one per form', () => {
     ['overlong UTF-8 is refused', '/api/%c0%ae%c0%ae/admin/users', 'refused'],
     ['double encoding is refused', '/api/%252e%252e/admin/users', 'refused'],
     ['empty segments are refused', '/api//admin/users', 'refused'],
+    ['a trailing dot is refused (Windows trims it)', '/api/admin.', 'refused'],
+    ['an encoded trailing dot is refused', '/api/admin%2E/users', 'refused'],
+    ['a trailing encoded space is refused (Windows trims it)', '/api/admin%20', 'refused'],
+    ['dots only, beyond the dot segments, are refused', '/api/.../admin', 'refused'],
+    ['an inner dot is an ordinary character', '/api/x.y', 'api:read'],
     ['absolute-form is refused', 'http://evil/api/orders', 'refused'],
     ['raw non-ASCII is refused', '/api/caf\u00e9', 'refused'],
     ['a trailing slash is significant', '/api/orders/', 'api:read'],

@@ -312,7 +312,7 @@ describe('Deny rules fail closed (indeterminate)', () => {
     expect(engine.decide(input(manager, '60000')).ruleId).toBe('cap');
     expect(engine.decide(input(manager, 15000)).effect).toBe('Allow');
     expect(engine.decide(input(manager, '15000')).effect).toBe('Allow');
-    // Absent is false (PRODUCT.md), so the guard does not apply; manager-unlimited does.
+    // Absent is false, so the guard does not apply; manager-unlimited does.
     expect(engine.decide({ ...input(manager, 0), context: {} }).ruleId).toBe('manager-unlimited');
   });
 

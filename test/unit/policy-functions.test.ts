@@ -114,7 +114,7 @@ describe('every function: true, false and indeterminate', () => {
       expect(outcome(c(fn, value), { ext_x: yes })).toBe('true');
       expect(outcome(c(fn, value), { ext_x: no })).toBe('false');
       expect(outcome(c(fn, value), { ext_x: bad })).toBe('indeterminate');
-      // Absent (or null) is false, never indeterminate (PRODUCT.md: as in IAM and OPA).
+      // Absent (or null) is false, never indeterminate (as in IAM and OPA).
       expect(outcome(c(fn, value), {})).toBe('false');
       expect(outcome(c(fn, value), { ext_x: null })).toBe('false');
     });

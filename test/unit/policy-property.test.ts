@@ -1,5 +1,5 @@
 // Property: the compiled, indexed evaluator agrees with a straightforward reference
-// interpreter (written here, independently, from PRODUCT.md's semantics) on random
+// interpreter (written here, independently, from the README's policy semantics) on random
 // policy sets and random requests.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +23,7 @@ type Policy = {
 const ATTRS = ['ext_a', 'ext_b', 'ext_n'];
 const strings = fc.constantFrom('x', 'y', 'z');
 const ints = fc.integer({ min: -3, max: 3 });
-// Values that read, values that do not (PRODUCT.md's number and boolean grammar), and absence.
+// Values that read, values that do not (the number and boolean grammar of src/policy/coerce.ts), and absence.
 const anyValue = fc.oneof(
   strings,
   ints,
@@ -114,7 +114,7 @@ const RESOURCES = ['orders', 'invoices', '*'];
 const ACTIONS = ['read', 'approve', '*'];
 
 // ---- reference interpreter -------------------------------------------------------
-// Three-valued, from PRODUCT.md: T, F or I (indeterminate). Absent (or null) → F;
+// Three-valued, from the README's policy semantics: T, F or I (indeterminate). Absent (or null) → F;
 // present but unreadable → I. Rules: any F → F, else any I → I, else T. Combining: a
 // matching Deny denies; an indeterminate Deny denies; a matching Allow allows; else the
 // defaults (any Deny default denies).

@@ -16,6 +16,7 @@ import { BUILTIN_ATTRIBUTES, type RequestInput } from '../../policy/attributes';
 import { compilePolicy } from '../../policy/compile-policy';
 import { bindingKey } from '../../policy/compiled';
 import { buildEngine } from '../../policy/evaluate';
+import { redactReasons, redactTrace } from '../../policy/redaction';
 import { database, isUniqueViolation } from '../../storage/db';
 import {
   deletePermission,
@@ -23,6 +24,7 @@ import {
   getPolicySummary,
   getPolicyVersion,
   insertPolicyVersion,
+  insertPolicyVersionIf,
   listPermissions,
   listPolicies,
   listPolicyVersions,
@@ -45,8 +47,32 @@ export const invalidPolicy = (issues: FieldError[]) =>
     errors: issues,
   });
 
-/** Writes a new version of policy `name` (the body's name must match) and makes it current. */
-export async function writePolicy(deps: SnapshotDeps, ws: string, name: string, body: unknown) {
+/**
+ * A 409 for a write that named the live version it replaces (`expected`) when another is
+ * live (`current`; undefined when the policy no longer exists). Names both versions.
+ */
+export function staleVersion(name: string, expected: number, current: number | undefined, what: string) {
+  const live = current === undefined ? 'no longer exists' : `is live at version ${current}`;
+  return new VerdictError(
+    'conflict',
+    409,
+    `Policy "${name}" ${live}, not at version ${expected} (${what}); nothing was written`,
+    { extensions: { expectedVersion: expected, currentVersion: current ?? null } },
+  );
+}
+
+/**
+ * Writes a new version of policy `name` (the body's name must match) and makes it current.
+ * With `expect`, only while version `expect.currentVersion` is still the live one (409
+ * staleVersion otherwise, checked atomically with the write: no lost update).
+ */
+export async function writePolicy(
+  deps: SnapshotDeps,
+  ws: string,
+  name: string,
+  body: unknown,
+  expect?: { currentVersion: number; what: string },
+) {
   const doc = body as Partial<PolicyDocument>;
   if (doc.name !== name) {
     throw invalidPolicy([{ path: 'name', message: `the body's name must equal the URL's name "${name}"` }]);
@@ -58,12 +84,20 @@ export async function writePolicy(deps: SnapshotDeps, ws: string, name: string, 
       `A workspace holds at most ${MAX_POLICIES_PER_WORKSPACE} policies (its snapshot must fit one KV value)`,
     );
   }
+  if (expect && existing?.currentVersion !== expect.currentVersion)
+    throw staleVersion(name, expect.currentVersion, existing?.currentVersion, expect.what);
   const version = (existing?.latestVersion ?? 0) + 1;
   const checked = checkPolicy(body, version, await listProviders(db, ws));
   if (!checked.ok) throw invalidPolicy(checked.errors);
   const now = Date.now();
   try {
-    await insertPolicyVersion(db, ws, name, version, checked.document, now);
+    if (!expect) await insertPolicyVersion(db, ws, name, version, checked.document, now);
+    else if (
+      !(await insertPolicyVersionIf(db, ws, name, version, checked.document, now, expect.currentVersion))
+    ) {
+      const current = (await getPolicySummary(db, ws, name))?.currentVersion;
+      throw staleVersion(name, expect.currentVersion, current, expect.what);
+    }
   } catch (err) {
     if (isUniqueViolation(err))
       throw conflict('Another write of this policy happened at the same time; retry');
@@ -176,7 +210,7 @@ export async function validatePolicies(
  */
 export async function simulate(
   deps: SnapshotDeps,
-  ws: { id: string; timezone: string },
+  ws: { id: string; timezone: string; redactKeys: readonly string[] },
   input: Omit<RequestInput, 'timezone'>,
   draft?: unknown,
 ) {
@@ -192,14 +226,16 @@ export async function simulate(
     }
   }
   const { decision, rules } = buildEngine(set).trace({ ...input, timezone: ws.timezone });
+  const redact = new Set(ws.redactKeys);
   return {
     allowed: decision.effect === 'Allow',
     decision: decision.effect,
     policy: decision.policy,
     policyVersion: decision.policyVersion,
     ruleId: decision.ruleId,
-    reasons: decision.reasons,
-    trace: rules,
+    // The same redaction as every explanation: a playground trace is shown to whoever reads policies.
+    reasons: redactReasons(decision.reasons, redact),
+    trace: redactTrace(rules, redact),
   };
 }
 

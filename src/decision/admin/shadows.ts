@@ -87,12 +87,23 @@ export async function shadowReport(deps: SnapshotDeps, ws: string, name: string)
   };
 }
 
-/** Makes the draft the next live version of the policy (a normal write) and detaches it. */
-export async function promoteShadow(deps: SnapshotDeps, ws: string, name: string) {
+/**
+ * Makes the draft the next live version of the policy (a normal write) and detaches it,
+ * only while the live version is still the one the shadow was compared against (its
+ * `liveVersion`), or `expectedVersion` when the caller names one: a version written or
+ * rolled back to since is never silently replaced (409 naming both versions).
+ */
+export async function promoteShadow(deps: SnapshotDeps, ws: string, name: string, expectedVersion?: number) {
   const db = database(deps.DB);
   const shadow = await getShadow(db, ws, name);
   if (!shadow) throw notFound(`Shadow of policy "${name}"`);
-  const written = await writePolicy(deps, ws, name, shadow.source);
+  const written = await writePolicy(deps, ws, name, shadow.source, {
+    currentVersion: expectedVersion ?? shadow.liveVersion,
+    what:
+      expectedVersion === undefined
+        ? `the version the shadow was attached beside and compared against; attach the draft again to compare it with the live version, or pass expectedVersion`
+        : 'expectedVersion',
+  });
   await deleteShadow(db, ws, name);
   await publishSnapshot(deps, ws);
   return written;

@@ -3,7 +3,7 @@
  * presented on another workspace's route gets 404 (the workspace does not exist for
  * it), never 200 and never a hint that the workspace exists.
  */
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import { flag } from '../../env';
 import { forbidden, notFound, unauthorized } from '../../lib/errors';
 import { timingSafeEqualStrings } from '../../lib/hash';
@@ -23,34 +23,51 @@ export function bearerToken(c: Context): string | undefined {
 }
 
 /** Only the Worker's ROOT_API_KEY secret passes. Unset secret → nobody passes. */
-export function requireRoot(): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const presented = bearerToken(c);
-    const root = c.env.ROOT_API_KEY;
-    if (!presented) throw unauthorized('Send the root key as Authorization: Bearer <ROOT_API_KEY>');
-    const ok = typeof root === 'string' && root.length > 0 && (await timingSafeEqualStrings(presented, root));
-    if (!ok) throw unauthorized('The root key is not valid');
-    await next();
-  };
+export async function checkRootKey(c: Context<AppEnv>): Promise<void> {
+  const presented = bearerToken(c);
+  const root = c.env.ROOT_API_KEY;
+  if (!presented) throw unauthorized('Send the root key as Authorization: Bearer <ROOT_API_KEY>');
+  const ok = typeof root === 'string' && root.length > 0 && (await timingSafeEqualStrings(presented, root));
+  if (!ok) throw unauthorized('The root key is not valid');
 }
 
-/** A live key of the route's workspace carrying `scope` (or `admin`); any live key when no scope is named. */
-export function requireKey(scope?: Scope): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const presented = bearerToken(c);
-    if (!presented) throw unauthorized('Send an API key as Authorization: Bearer vk_…');
-    const db = database(c.env.DB);
-    const key = await authenticateKey(db, presented);
-    if (!key) throw unauthorized('The API key is not valid or has been revoked');
-    const ws = c.req.param('ws');
-    if (!ws || key.workspaceId !== ws) throw notFound('Workspace');
-    if (scope && !hasScope(key, scope)) throw forbidden(`This key lacks the "${scope}" scope`);
-    const workspace = await getWorkspace(db, ws);
-    if (!workspace) throw notFound('Workspace');
-    c.set('apiKey', key);
-    c.set('workspace', workspace);
-    await next();
-  };
+/**
+ * A live key of workspace `ws` carrying `scope` (or `admin`); any live key when `scope` is
+ * null. Sets the `apiKey` and `workspace` variables for the handler.
+ */
+export async function checkWorkspaceKey(
+  c: Context<AppEnv>,
+  ws: string | undefined,
+  scope: Scope | null,
+): Promise<void> {
+  const presented = bearerToken(c);
+  if (!presented) throw unauthorized('Send an API key as Authorization: Bearer vk_…');
+  const db = database(c.env.DB);
+  const key = await authenticateKey(db, presented);
+  if (!key) throw unauthorized('The API key is not valid or has been revoked');
+  if (!ws || key.workspaceId !== ws) throw notFound('Workspace');
+  if (scope && !hasScope(key, scope)) throw forbidden(`This key lacks the "${scope}" scope`);
+  const workspace = await getWorkspace(db, ws);
+  if (!workspace) throw notFound('Workspace');
+  c.set('apiKey', key);
+  c.set('workspace', workspace);
+}
+
+/** An API key in the Authorization header (with or without "Bearer "), told apart from an end user's JWT. */
+const API_KEY = /^(?:Bearer[ ]+)?(vk_[A-Za-z0-9_-]{8,200})[ ]*$/i;
+
+/**
+ * Where an end user's token or a trusted PEP's key may call (AuthZEN): a presented API key
+ * must be live and carry `scope`; it is then the `apiKey` variable. A token is left to the
+ * decision path, which verifies it.
+ */
+export async function checkPepKey(c: Context<AppEnv>, scope: Scope): Promise<void> {
+  const presented = API_KEY.exec(c.req.header('authorization') ?? '')?.[1];
+  if (presented === undefined) return;
+  const key = await authenticateKey(database(c.env.DB), presented);
+  if (!key) throw unauthorized('The API key is not valid or has been revoked');
+  if (!hasScope(key, scope)) throw forbidden(`This key lacks the "${scope}" scope`);
+  c.set('apiKey', key);
 }
 
 /** The development IdP and demo exist only when DEV_IDP=true (never in production config). */

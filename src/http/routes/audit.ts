@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { DAY_MS, hotWindowStart } from '../../audit/archive';
 import { listDeadLetters, replayDeadLetters } from '../../audit/dead-letters';
-import { producerCounters } from '../../audit/producer';
+import { redactStored } from '../../audit/event';
 import { auditStats, decodeCursor, exportAudit, getAuditEvent, queryAudit } from '../../audit/queries';
 import {
   AuditEventSchema,
@@ -11,9 +11,9 @@ import {
   AuditQuerySchema,
   AuditStatsSchema,
   InstantSchema,
+  MAX_INSTANT_MS,
 } from '../../contract';
 import { badRequest, notFound } from '../../lib/errors';
-import { requireKey } from '../middleware/auth';
 import { adminErrors, dataOf, jsonOf, router, WorkspaceParam } from '../openapi';
 
 export const auditRoutes = router();
@@ -25,7 +25,6 @@ auditRoutes.openapi(
     operationId: 'getAudit',
     tags: ['Audit'],
     summary: 'Decisions, newest first, with filters and a cursor',
-    middleware: [requireKey('audit:read')] as const,
     request: {
       params: WorkspaceParam,
       query: AuditQuerySchema,
@@ -41,10 +40,11 @@ auditRoutes.openapi(
       ]);
     const workspace = c.get('workspace');
     const page = await queryAudit(c.env.DB, workspace.id, filter, limit, decoded);
+    const redact = new Set(workspace.redactKeys);
     const hotStart = hotWindowStart(workspace.auditRetentionDays, Date.now());
     return c.json(
       {
-        data: page.events,
+        data: page.events.map((e) => redactStored(e, redact)),
         nextCursor: page.nextCursor,
         hotWindowStart: hotStart,
         pastHotWindow: (filter.from ?? 0) < hotStart,
@@ -63,7 +63,6 @@ auditRoutes.openapi(
     summary: 'Every matching event, newest first, from D1 and the R2 archive, streamed as NDJSON or CSV',
     description:
       'The hot window (the workspace’s auditRetentionDays) is read from D1, older events from the archive (gzip NDJSON partitions by workspace, date and hour), each decision once and in order (time, then decision id, descending). Chunked transfer: count lines for progress.',
-    middleware: [requireKey('audit:read')] as const,
     request: {
       params: WorkspaceParam,
       query: AuditFiltersSchema.extend({ format: z.enum(['ndjson', 'csv']).default('ndjson') }),
@@ -78,7 +77,8 @@ auditRoutes.openapi(
       bucket: c.env.ARCHIVE,
       hotStart: hotWindowStart(workspace.auditRetentionDays, Date.now()),
     };
-    return new Response(exportAudit(c.env.DB, ws, filter, format, archive), {
+    const redact = new Set(workspace.redactKeys);
+    return new Response(exportAudit(c.env.DB, ws, filter, format, archive, redact), {
       headers: {
         'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
         'content-disposition': `attachment; filename="audit-${ws}.${format === 'csv' ? 'csv' : 'ndjson'}"`,
@@ -94,16 +94,15 @@ auditRoutes.openapi(
     path: '/v1/workspaces/{ws}/audit/stats',
     operationId: 'auditStats',
     tags: ['Audit'],
-    summary:
-      'Allow/deny per hour and top denied subjects (default: last 24 h); producer counters of this isolate',
-    middleware: [requireKey('audit:read')] as const,
+    summary: 'Allow/deny per hour, top denied subjects and top resources (default: last 24 h)',
     request: { params: WorkspaceParam, query: z.object({ from: InstantSchema, to: InstantSchema }) },
     responses: { 200: dataOf(AuditStatsSchema, 'Aggregates'), ...adminErrors },
   }),
   async (c) => {
     const q = c.req.valid('query');
     const to = q.to ?? Date.now();
-    const from = q.from ?? to - DAY_MS;
+    // The default day back stays a date even from the earliest instant there is.
+    const from = q.from ?? Math.max(to - DAY_MS, -MAX_INSTANT_MS);
     const stats = await auditStats(c.env.DB, c.get('workspace').id, from, to);
     return c.json(
       {
@@ -111,7 +110,6 @@ auditRoutes.openapi(
           ...stats,
           from: new Date(from).toISOString(),
           to: new Date(to).toISOString(),
-          producer: { ...producerCounters },
         },
       },
       200,
@@ -126,7 +124,6 @@ auditRoutes.openapi(
     operationId: 'listDeadLetters',
     tags: ['Audit'],
     summary: 'Audit messages that exhausted their retries',
-    middleware: [requireKey('admin')] as const,
     request: { params: WorkspaceParam },
     responses: { 200: dataOf(z.array(z.record(z.string(), z.unknown())), 'Parked messages'), ...adminErrors },
   }),
@@ -140,7 +137,6 @@ auditRoutes.openapi(
     operationId: 'replayDeadLetters',
     tags: ['Audit'],
     summary: 'Write parked events to the audit trail (idempotent) and drop them from the parking table',
-    middleware: [requireKey('admin')] as const,
     request: { params: WorkspaceParam },
     responses: {
       200: dataOf(z.object({ replayed: z.number().int(), kept: z.number().int() }), 'Result'),
@@ -158,7 +154,6 @@ auditRoutes.openapi(
     operationId: 'getAuditEvent',
     tags: ['Audit'],
     summary: 'One decision as it was audited: input (redacted), reasons, policy and rule',
-    middleware: [requireKey('audit:read')] as const,
     request: {
       params: WorkspaceParam.extend({
         decisionId: z
@@ -170,8 +165,9 @@ auditRoutes.openapi(
     responses: { 200: dataOf(AuditEventSchema, 'The event'), ...adminErrors },
   }),
   async (c) => {
-    const event = await getAuditEvent(c.env.DB, c.get('workspace').id, c.req.valid('param').decisionId);
+    const workspace = c.get('workspace');
+    const event = await getAuditEvent(c.env.DB, workspace.id, c.req.valid('param').decisionId);
     if (!event) throw notFound('Decision (the audit trail may lag a few seconds)');
-    return c.json({ data: event }, 200);
+    return c.json({ data: redactStored(event, new Set(workspace.redactKeys)) }, 200);
   },
 );

@@ -37,10 +37,9 @@ import {
 } from '../../contract';
 import { authorize, type PepSubject, subjectDirectory } from '../../decision/authorize';
 import { requireIdentity, settle } from '../../decision/enforce';
-import { badRequest, forbidden, notFound, unauthorized } from '../../lib/errors';
+import { badRequest, notFound } from '../../lib/errors';
 import { REQUEST_BUDGET } from '../../policy/attributes';
-import { authenticateKey, hasScope } from '../../storage/api-keys';
-import { database } from '../../storage/db';
+import type { ApiKey } from '../../storage/api-keys';
 import { bearerToken } from '../middleware/auth';
 import { errors, jsonBody, jsonOf, router, WorkspaceParam } from '../openapi';
 import type { AppEnv } from '../types';
@@ -71,23 +70,19 @@ type Caller =
   | { kind: 'pep'; keyId: string; ws: string; token: string | undefined }
   | { kind: 'user'; ws: string; token: string | undefined };
 
-const API_KEY = /^(?:Bearer[ ]+)?(vk_[A-Za-z0-9_-]{8,200})[ ]*$/i;
-
 async function callerOfRequest(c: Context<AppEnv>, pathWs: string | undefined): Promise<Caller> {
   const named = pathWs ?? namedWorkspace(c);
-  const presented = API_KEY.exec(c.req.header('authorization') ?? '')?.[1];
-  if (presented === undefined) {
+  // A trusted PEP's key was authenticated and its scope checked by the access check (access.ts).
+  const key = c.var.apiKey as ApiKey | undefined;
+  if (key === undefined) {
     if (named === undefined)
       throw badRequest(
         'Name the workspace: POST /v1/workspaces/{ws}/access/v1/…, the X-Verdict-Workspace header, or <workspace>.<your host>',
       );
     return { kind: 'user', ws: named, token: bearerToken(c) };
   }
-  const key = await authenticateKey(database(c.env.DB), presented);
-  if (!key) throw unauthorized('The API key is not valid or has been revoked');
   // A key answers for its own workspace only: another one does not exist for it.
   if (named !== undefined && named !== key.workspaceId) throw notFound('Workspace');
-  if (!hasScope(key, 'authzen:pep')) throw forbidden('This key lacks the "authzen:pep" scope');
   return { kind: 'pep', keyId: key.id, ws: key.workspaceId, token: c.req.header('x-verdict-subject-token') };
 }
 

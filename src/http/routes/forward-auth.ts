@@ -1,5 +1,5 @@
 /**
- * Forward-auth endpoints, one per gateway contract (PRODUCT.md → gateways):
+ * Forward-auth endpoints, one per gateway contract (README → Gateways and standards):
  * - GET /v1/workspaces/:ws/forward-auth/nginx — nginx `auth_request`: reads only
  *   X-Original-URI / X-Original-Method (and X-Real-IP for the client address), which the
  *   documented config sets from nginx's own variables while clearing the other family;
@@ -8,13 +8,15 @@
  *   X-Forwarded-For entry, which Traefik appends);
  * - GET /v1/workspaces/:ws/forward-auth — for existing configs: exactly one family must
  *   be present.
- * A request carrying the other family is refused (403). Answers only what those
- * gateways understand: 200 (with identity headers), 401 (no or bad token) or 403.
+ * A request carrying the other family is refused (403), and so is one carrying a
+ * method-override header (403 method_override: the gateway passes the client's headers
+ * to the auth request). Answers only what those gateways understand: 200 (with identity
+ * headers), 401 (no or bad token) or 403.
  */
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { gatewayStatus } from '../../contract';
-import { gatewayClientIp, gatewayDecision } from '../../decision/gateway';
+import { gatewayClientIp, gatewayDecision, methodOverrideIn } from '../../decision/gateway';
 import { type ForwardAuthMode, forwardedRequest } from '../gateway-headers';
 import { bearerToken } from '../middleware/auth';
 import { router, WorkspaceParam } from '../openapi';
@@ -27,7 +29,7 @@ const responses = {
   401: { description: 'Missing or invalid token' },
   403: {
     description:
-      'Denied, unmapped route, refused path (x-verdict-reason: path_refused), or conflicting/missing gateway headers',
+      'Denied, unmapped route, refused path (x-verdict-reason: path_refused), a method-override header (method_override), or conflicting/missing gateway headers',
   },
 } as const;
 
@@ -43,7 +45,12 @@ async function answer(c: Context<AppEnv>, ws: string, mode: ForwardAuthMode): Pr
         c.env,
         c.executionCtx,
         ws,
-        { method: original.method, target: original.target, token: bearerToken(c) },
+        {
+          method: original.method,
+          target: original.target,
+          token: bearerToken(c),
+          methodOverride: methodOverrideIn((name) => c.req.header(name)),
+        },
         { ip: clientIp(c, mode), userAgent: c.req.header('user-agent') },
       )
     : {

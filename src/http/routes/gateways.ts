@@ -3,7 +3,8 @@
  * - Envoy ext_authz, HTTP service mode: Envoy sends the original method, path (after
  *   `path_prefix`) and headers to /v1/workspaces/:ws/ext-authz/<original path>, plus
  *   X-Verdict-Workspace (headers_to_add); 200 allows (X-Verdict-* headers go upstream),
- *   401/403 are relayed to the client. Configure the filter with failure_mode_allow:
+ *   401/403 are relayed to the client. List the method-override headers in the filter's
+ *   allowed_headers so Verdict sees (and refuses) them. Configure the filter with failure_mode_allow:
  *   false and the connection manager with normalize_path / merge_slashes.
  * - AWS API Gateway HTTP API Lambda authorizer, payload 2.0, simple response:
  *   POST the authorizer event to /v1/workspaces/:ws/lambda-authorizer and get
@@ -11,7 +12,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { LambdaEventSchema, LambdaResponseSchema } from '../../contract';
-import { gatewayClientIp, gatewayDecision } from '../../decision/gateway';
+import { gatewayClientIp, gatewayDecision, methodOverrideIn } from '../../decision/gateway';
 import { bearerToken } from '../middleware/auth';
 import { errors, jsonBody, jsonOf, router, WorkspaceParam } from '../openapi';
 
@@ -77,7 +78,12 @@ gatewayRoutes.all('/v1/workspaces/:ws/ext-authz/*', async (c) => {
           c.env,
           c.executionCtx,
           ws,
-          { method: c.req.method, target, token: bearerToken(c) },
+          {
+            method: c.req.method,
+            target,
+            token: bearerToken(c),
+            methodOverride: methodOverrideIn((name) => c.req.header(name)),
+          },
           // Envoy's own headers do not carry a trustworthy client address by default.
           { userAgent: c.req.header('user-agent') },
         );
@@ -123,7 +129,7 @@ gatewayRoutes.openapi(
       c.env,
       c.executionCtx,
       c.req.valid('param').ws,
-      { method, target, token },
+      { method, target, token, methodOverride: methodOverrideIn((name) => headers[name]) },
       // API Gateway sets sourceIp from the connection; the client cannot choose it.
       { ip: gatewayClientIp(event.requestContext?.http?.sourceIp), userAgent: headers['user-agent'] },
     );

@@ -7,12 +7,12 @@ import {
   NAME,
   PolicySchema,
   PolicyWriteResultSchema,
+  PromoteShadowSchema,
   ShadowSchema,
 } from '../../contract';
 import { attachShadow, detachShadow, promoteShadow, shadowReport } from '../../decision/admin/shadows';
 import { getImpactJob, startImpact } from '../../decision/impact-run';
-import { requireKey } from '../middleware/auth';
-import { adminErrors, dataOf, errors, jsonBody, router, WorkspaceParam } from '../openapi';
+import { adminErrors, dataOf, errors, jsonBody, named, router, WorkspaceParam } from '../openapi';
 import { policyBodyHook } from './policies';
 
 export const impactRoutes = router();
@@ -30,7 +30,6 @@ impactRoutes.openapi(
     summary: 'Replay every stored decision in a window against draft policies or bindings; writes nothing',
     description:
       'Exhaustive, never sampled. Up to the inline limit (5,000 stored decisions) the result comes back at once (200); beyond it, or with mode "job", a background job replays the window in chunks (202, then GET …/impact/{jobId}). mode "inline" over the limit is a 422 window_too_large.',
-    middleware: [requireKey('audit:read')] as const,
     request: { params: WorkspaceParam, body: jsonBody(ImpactRequestSchema) },
     responses: {
       200: dataOf(ImpactResultSchema, 'The replay, inline'),
@@ -56,12 +55,11 @@ impactRoutes.openapi(
     operationId: 'getImpactJob',
     tags: ['Impact'],
     summary: 'An impact job: its progress, and its result once done',
-    middleware: [requireKey('audit:read')] as const,
     request: { params: JobParam },
     responses: { 200: dataOf(ImpactJobSchema, 'The job'), ...adminErrors },
   }),
   async (c) =>
-    c.json({ data: await getImpactJob(c.env.DB, c.get('workspace').id, c.req.valid('param').jobId) }, 200),
+    c.json({ data: await getImpactJob(c.env.DB, c.get('workspace'), c.req.valid('param').jobId) }, 200),
 );
 
 impactRoutes.openapi(
@@ -71,7 +69,6 @@ impactRoutes.openapi(
     operationId: 'attachShadow',
     tags: ['Impact'],
     summary: 'Attach a draft beside a live policy: evaluated on every decision that uses it, never deciding',
-    middleware: [requireKey('policies:write')] as const,
     request: { params: NameParam, body: jsonBody(PolicySchema) },
     responses: {
       200: dataOf(
@@ -106,7 +103,6 @@ impactRoutes.openapi(
     summary: 'A shadow with its counts since it was attached (evaluated, diverged) and recent divergences',
     description:
       'Counted over audited decisions, so the counts lag live traffic by the audit batch (seconds).',
-    middleware: [requireKey('audit:read')] as const,
     request: { params: NameParam },
     responses: { 200: dataOf(ShadowSchema, 'The shadow'), ...adminErrors },
   }),
@@ -121,16 +117,31 @@ impactRoutes.openapi(
     operationId: 'promoteShadow',
     tags: ['Impact'],
     summary: 'Make the shadow draft the next live version of the policy, and detach it',
-    middleware: [requireKey('policies:write')] as const,
-    request: { params: NameParam },
+    description:
+      'Only while the live version is still the one the shadow was attached beside (or `expectedVersion`, when given): otherwise 409, with `expectedVersion` and `currentVersion` in the problem.',
+    request: {
+      params: NameParam,
+      body: { required: false, content: { 'application/json': { schema: named(PromoteShadowSchema) } } },
+    },
     responses: {
       201: dataOf(PolicyWriteResultSchema, 'The new live version'),
+      409: errors.conflict,
       422: errors.invalid,
       ...adminErrors,
     },
   }),
   async (c) =>
-    c.json({ data: await promoteShadow(c.env, c.get('workspace').id, c.req.valid('param').name) }, 201),
+    c.json(
+      {
+        data: await promoteShadow(
+          c.env,
+          c.get('workspace').id,
+          c.req.valid('param').name,
+          c.req.valid('json').expectedVersion,
+        ),
+      },
+      201,
+    ),
 );
 
 impactRoutes.openapi(
@@ -140,7 +151,6 @@ impactRoutes.openapi(
     operationId: 'detachShadow',
     tags: ['Impact'],
     summary: 'Detach the shadow (its counts remain in the audit trail)',
-    middleware: [requireKey('policies:write')] as const,
     request: { params: NameParam },
     responses: { 204: { description: 'Detached' }, ...adminErrors },
   }),

@@ -2,7 +2,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { BindingSchema, PermissionSchema } from '../../contract';
 import { bindingsOf, bindPolicies, unbind } from '../../decision/admin/policies';
-import { requireKey } from '../middleware/auth';
 import { adminErrors, dataOf, errors, jsonBody, named, router, WorkspaceParam } from '../openapi';
 
 export const permissionRoutes = router();
@@ -14,7 +13,6 @@ permissionRoutes.openapi(
     operationId: 'bindPolicies',
     tags: ['Permissions'],
     summary: 'Bind (resource, action) — either may be "*" — to policies',
-    middleware: [requireKey('permissions:write')] as const,
     request: { params: WorkspaceParam, body: jsonBody(PermissionSchema) },
     responses: { 200: dataOf(PermissionSchema, 'The binding'), 422: errors.invalid, ...adminErrors },
   }),
@@ -28,7 +26,6 @@ permissionRoutes.openapi(
     operationId: 'listBindings',
     tags: ['Permissions'],
     summary: 'List bindings',
-    middleware: [requireKey('policies:read')] as const,
     request: { params: WorkspaceParam },
     responses: { 200: dataOf(z.array(named(BindingSchema)), 'Bindings'), ...adminErrors },
   }),
@@ -42,7 +39,6 @@ permissionRoutes.openapi(
     operationId: 'unbind',
     tags: ['Permissions'],
     summary: 'Remove a binding (requests it covered are then denied with no_policy)',
-    middleware: [requireKey('permissions:write')] as const,
     request: {
       params: WorkspaceParam,
       query: z.object({ resource: z.string().min(1), action: z.string().min(1) }),

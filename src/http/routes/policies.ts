@@ -22,7 +22,6 @@ import {
   writePolicy,
 } from '../../decision/admin/policies';
 import { compilePolicy } from '../../policy/compile-policy';
-import { requireKey } from '../middleware/auth';
 import { adminErrors, dataOf, errors, jsonBody, named, router, WorkspaceParam } from '../openapi';
 import type { AppEnv } from '../types';
 
@@ -65,7 +64,6 @@ policyRoutes.openapi(
     operationId: 'writePolicy',
     tags: ['Policies'],
     summary: 'Write a policy: validates, compiles and stores a new immutable version, and makes it current',
-    middleware: [requireKey('policies:write')] as const,
     request: { params: NameParam, body: jsonBody(PolicySchema) },
     responses: {
       201: dataOf(
@@ -94,7 +92,6 @@ policyRoutes.openapi(
     operationId: 'listPolicies',
     tags: ['Policies'],
     summary: 'List policies',
-    middleware: [requireKey('policies:read')] as const,
     request: { params: WorkspaceParam },
     responses: { 200: dataOf(z.array(named(PolicySummarySchema)), 'Policies'), ...adminErrors },
   }),
@@ -108,7 +105,6 @@ policyRoutes.openapi(
     operationId: 'getPolicy',
     tags: ['Policies'],
     summary: 'Read the current version of a policy',
-    middleware: [requireKey('policies:read')] as const,
     request: { params: NameParam },
     responses: {
       200: dataOf(PolicyVersionSchema.extend({ latestVersion: z.number().int() }), 'The policy'),
@@ -126,7 +122,6 @@ policyRoutes.openapi(
     operationId: 'listPolicyVersions',
     tags: ['Policies'],
     summary: 'List every version of a policy, newest first',
-    middleware: [requireKey('policies:read')] as const,
     request: { params: NameParam },
     responses: { 200: dataOf(z.array(named(PolicyVersionSchema)), 'Versions'), ...adminErrors },
   }),
@@ -141,7 +136,6 @@ policyRoutes.openapi(
     operationId: 'rollbackPolicy',
     tags: ['Policies'],
     summary: 'Make an earlier version current (no new version is written)',
-    middleware: [requireKey('policies:write')] as const,
     request: { params: NameParam, body: jsonBody(RollbackSchema) },
     responses: { 200: dataOf(PolicySummarySchema, 'The policy after rollback'), ...adminErrors },
   }),
@@ -166,7 +160,6 @@ policyRoutes.openapi(
     operationId: 'deletePolicy',
     tags: ['Policies'],
     summary: 'Delete a policy and its versions (refused while a permission binds it)',
-    middleware: [requireKey('policies:write')] as const,
     request: { params: NameParam },
     responses: { 204: { description: 'Deleted' }, 409: errors.conflict, ...adminErrors },
   }),
@@ -185,7 +178,6 @@ policyRoutes.openapi(
     summary: 'Check policies as a write would (errors name the rule and condition); writes nothing',
     description:
       'What `verdict push --dry-run` asks before it plans: each document is validated, compiled and type-checked against the claim mappings of the given providers (or the stored ones).',
-    middleware: [requireKey('policies:read')] as const,
     request: { params: WorkspaceParam, body: jsonBody(ValidateRequestSchema) },
     responses: {
       200: dataOf(z.array(PolicyCheckResultSchema), 'One result per document, in order'),

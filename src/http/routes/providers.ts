@@ -16,7 +16,6 @@ import {
 } from '../../decision/admin/providers';
 import { checkPrincipal } from '../../decision/principal-check';
 import { flag } from '../../env';
-import { requireKey } from '../middleware/auth';
 import { adminErrors, dataOf, errors, jsonBody, named, router, WorkspaceParam } from '../openapi';
 import type { AppEnv } from '../types';
 
@@ -37,7 +36,6 @@ providerRoutes.openapi(
     operationId: 'createProvider',
     tags: ['Auth providers'],
     summary: 'Register an IdP: checks discovery, the exact issuer and the key set before accepting it',
-    middleware: [requireKey('providers:write')] as const,
     request: { params: WorkspaceParam, body: jsonBody(ProviderInputSchema) },
     responses: { 201: dataOf(ProviderSchema, 'Registered'), ...writeErrors },
   }),
@@ -55,7 +53,6 @@ providerRoutes.openapi(
     operationId: 'listProviders',
     tags: ['Auth providers'],
     summary: 'List providers',
-    middleware: [requireKey('providers:read')] as const,
     request: { params: WorkspaceParam },
     responses: { 200: dataOf(z.array(named(ProviderSchema)), 'Providers'), ...adminErrors },
   }),
@@ -69,7 +66,6 @@ providerRoutes.openapi(
     operationId: 'getProvider',
     tags: ['Auth providers'],
     summary: 'Read a provider',
-    middleware: [requireKey('providers:read')] as const,
     request: { params: IdParam },
     responses: { 200: dataOf(ProviderSchema, 'The provider'), ...adminErrors },
   }),
@@ -83,7 +79,6 @@ providerRoutes.openapi(
     operationId: 'replaceProvider',
     tags: ['Auth providers'],
     summary: 'Replace a provider (same checks as registration)',
-    middleware: [requireKey('providers:write')] as const,
     request: { params: IdParam, body: jsonBody(ProviderInputSchema) },
     responses: { 200: dataOf(ProviderSchema, 'Updated'), ...writeErrors },
   }),
@@ -109,7 +104,6 @@ providerRoutes.openapi(
     operationId: 'deleteProvider',
     tags: ['Auth providers'],
     summary: 'Remove a provider: its tokens are refused from the next decision on',
-    middleware: [requireKey('providers:write')] as const,
     request: { params: IdParam },
     responses: { 204: { description: 'Deleted' }, ...adminErrors },
   }),
@@ -127,7 +121,6 @@ providerRoutes.openapi(
     tags: ['Auth providers'],
     summary:
       'Verify a token against this provider (or map claims) and show what policies would see, or the precise refusal',
-    middleware: [requireKey('providers:read')] as const,
     request: { params: IdParam, body: jsonBody(PrincipalCheckRequestSchema) },
     responses: {
       200: dataOf(PrincipalCheckSchema, 'The mapped attributes, or why the token is refused'),

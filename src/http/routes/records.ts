@@ -28,7 +28,6 @@ import {
   removeRecord,
 } from '../../records/access';
 import { parseSort, whereFromQuery, whereSql } from '../../records/query';
-import { requireKey } from '../middleware/auth';
 import { adminErrors, dataOf, errors, jsonBody, jsonOf, router, WorkspaceParam } from '../openapi';
 import type { AppEnv } from '../types';
 import { decisionRequest } from './authorize';
@@ -228,7 +227,6 @@ recordRoutes.openapi(
     summary: 'Insert or replace records by id with an API key (records:write): no end-user token, no policy',
     description:
       'For data the application owns rather than its users, such as the subject directory that trusted-PEP AuthZEN calls read (workspace setting pepSubjects). A replaced record’s version goes up by one; owner defaults to the record id.',
-    middleware: [requireKey('records:write')] as const,
     request: { params: CollectionParam, body: jsonBody(ImportRecordsSchema) },
     responses: {
       200: dataOf(z.object({ imported: z.number().int() }), 'How many records were written'),

@@ -4,9 +4,8 @@
  * decision; other isolates within POLICY_REVALIDATE_MS plus KV propagation.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { RevocationKindSchema, RevocationSchema, RevokeSchema } from '../../contract';
+import { RevocationKindSchema, RevocationSchema, RevocationValueSchema, RevokeSchema } from '../../contract';
 import { revocationsOf, revoke, unrevoke } from '../../decision/admin/workspaces';
-import { requireKey } from '../middleware/auth';
 import { adminErrors, dataOf, errors, jsonBody, named, router, WorkspaceParam } from '../openapi';
 
 export const revocationRoutes = router();
@@ -18,7 +17,6 @@ revocationRoutes.openapi(
     operationId: 'revoke',
     tags: ['Revocation'],
     summary: 'Deny a subject or a token id on every decision',
-    middleware: [requireKey('revocations:write')] as const,
     request: { params: WorkspaceParam, body: jsonBody(RevokeSchema) },
     responses: { 201: dataOf(RevocationSchema, 'Revoked'), 409: errors.conflict, ...adminErrors },
   }),
@@ -32,7 +30,6 @@ revocationRoutes.openapi(
     operationId: 'listRevocations',
     tags: ['Revocation'],
     summary: 'List revocations',
-    middleware: [requireKey('revocations:write')] as const,
     request: { params: WorkspaceParam },
     responses: { 200: dataOf(z.array(named(RevocationSchema)), 'Revocations'), ...adminErrors },
   }),
@@ -46,9 +43,8 @@ revocationRoutes.openapi(
     operationId: 'unrevoke',
     tags: ['Revocation'],
     summary: 'Lift a revocation',
-    middleware: [requireKey('revocations:write')] as const,
     request: {
-      params: WorkspaceParam.extend({ kind: RevocationKindSchema, value: z.string().min(1).max(512) }),
+      params: WorkspaceParam.extend({ kind: RevocationKindSchema, value: RevocationValueSchema }),
     },
     responses: { 204: { description: 'Lifted' }, ...adminErrors },
   }),

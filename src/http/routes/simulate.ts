@@ -2,7 +2,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { AttributesSchema, DecisionSchema, SimulateRequestSchema } from '../../contract';
 import { attributesOf, simulate } from '../../decision/admin/policies';
-import { requireKey } from '../middleware/auth';
 import { adminErrors, dataOf, errors, jsonBody, router, WorkspaceParam } from '../openapi';
 import { policyBodyHook } from './policies';
 
@@ -20,7 +19,6 @@ simulateRoutes.openapi(
     tags: ['Policies'],
     summary:
       'Evaluate given attributes against the current policies (or a draft) with a full trace; writes nothing',
-    middleware: [requireKey('policies:read')] as const,
     request: { params: WorkspaceParam, body: jsonBody(SimulateRequestSchema) },
     responses: { 200: dataOf(SimulationSchema, 'Decision and trace'), 422: errors.invalid, ...adminErrors },
   }),
@@ -44,7 +42,6 @@ simulateRoutes.openapi(
     operationId: 'listAttributes',
     tags: ['Policies'],
     summary: 'The attributes policies can use: ext_* from claim mappings (with types) and the built-ins',
-    middleware: [requireKey('policies:read')] as const,
     request: { params: WorkspaceParam },
     responses: { 200: dataOf(AttributesSchema, 'Attributes'), ...adminErrors },
   }),

@@ -18,7 +18,6 @@ import {
   updateSettings,
   workspaceView,
 } from '../../decision/admin/workspaces';
-import { requireKey, requireRoot } from '../middleware/auth';
 import { adminErrors, dataOf, errors, jsonBody, named, router, WorkspaceParam } from '../openapi';
 
 export const workspaceRoutes = router();
@@ -30,7 +29,6 @@ workspaceRoutes.openapi(
     operationId: 'createWorkspace',
     tags: ['Workspaces'],
     summary: 'Create a workspace and its first admin key (root key)',
-    middleware: [requireRoot()] as const,
     request: { body: jsonBody(CreateWorkspaceSchema) },
     responses: { 201: dataOf(CreatedWorkspaceSchema, 'Created'), 409: errors.conflict, ...adminErrors },
   }),
@@ -44,7 +42,6 @@ workspaceRoutes.openapi(
     operationId: 'getWorkspace',
     tags: ['Workspaces'],
     summary: 'Read the workspace: settings and the gateway route map',
-    middleware: [requireKey('policies:read')] as const,
     request: { params: WorkspaceParam },
     responses: { 200: dataOf(WorkspaceSchema, 'The workspace'), ...adminErrors },
   }),
@@ -57,14 +54,15 @@ workspaceRoutes.openapi(
     path: '/v1/workspaces/{ws}/whoami',
     operationId: 'whoAmI',
     tags: ['Workspaces'],
-    summary: 'The workspace and the presented key’s name and scopes (any live key of the workspace)',
-    middleware: [requireKey()] as const,
+    summary:
+      'Who the caller is: the presented key (name, scopes) and the workspace’s id and name (any live key)',
     request: { params: WorkspaceParam },
     responses: { 200: dataOf(WhoAmISchema, 'Who the key is'), ...adminErrors },
   }),
   (c) => {
     const { workspaceId: _, ...key } = c.get('apiKey');
-    return c.json({ data: { workspace: workspaceView(c.get('workspace')), key } }, 200);
+    const { id, name } = c.get('workspace');
+    return c.json({ data: { workspace: { id, name }, key } }, 200);
   },
 );
 
@@ -75,7 +73,6 @@ workspaceRoutes.openapi(
     operationId: 'updateWorkspace',
     tags: ['Workspaces'],
     summary: 'Update settings: timezone, audit retention, redacted keys, gateway route map',
-    middleware: [requireKey('admin')] as const,
     request: { params: WorkspaceParam, body: jsonBody(UpdateWorkspaceSchema) },
     responses: { 200: dataOf(WorkspaceSchema, 'The updated workspace'), ...adminErrors },
   }),
@@ -89,7 +86,6 @@ workspaceRoutes.openapi(
     operationId: 'createApiKey',
     tags: ['API keys'],
     summary: 'Create a scoped key (the secret is returned once); only scopes the calling key holds',
-    middleware: [requireKey('keys:write')] as const,
     request: { params: WorkspaceParam, body: jsonBody(CreateKeySchema) },
     responses: { 201: dataOf(CreatedKeySchema, 'Created'), ...adminErrors },
   }),
@@ -103,7 +99,6 @@ workspaceRoutes.openapi(
     operationId: 'listApiKeys',
     tags: ['API keys'],
     summary: 'List keys (never the secrets)',
-    middleware: [requireKey('keys:write')] as const,
     request: { params: WorkspaceParam },
     responses: { 200: dataOf(z.array(named(ApiKeySchema)), 'Keys'), ...adminErrors },
   }),
@@ -118,7 +113,6 @@ workspaceRoutes.openapi(
     tags: ['API keys'],
     summary:
       'Revoke a key (effective on the next request): only keys within your own scopes, never the last admin key',
-    middleware: [requireKey('keys:write')] as const,
     request: { params: WorkspaceParam.extend({ id: z.string().max(64) }) },
     responses: { 204: { description: 'Revoked' }, 409: errors.conflict, ...adminErrors },
   }),
