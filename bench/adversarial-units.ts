@@ -6,8 +6,8 @@
 // event, response JSON). Run: npx esbuild bench/adversarial-units.ts --bundle
 // --platform=node --format=esm --outfile=bench/.out/adversarial-units.mjs && node bench/.out/adversarial-units.mjs
 import { auditEvent } from '../src/audit/event';
+import { ORDER_APPROVAL_POLICY as DEMO_POLICY } from '../src/contract/seed-policy';
 import { assertContext } from '../src/decision/authorize';
-import { DEMO_POLICY } from '../src/decision/demo';
 import * as limits from '../src/policy/attributes';
 import { compilePolicy } from '../src/policy/compile-policy';
 import { bindingKey, type CompiledPolicySet } from '../src/policy/compiled';

@@ -4,7 +4,7 @@
 // Every contender is first checked to give the same decisions on the same requests.
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { Engine as RulesEngine } from 'json-rules-engine';
-import { DEMO_POLICY } from '../src/decision/demo';
+import { ORDER_APPROVAL_POLICY as DEMO_POLICY } from '../src/contract/seed-policy';
 import { compilePolicy } from '../src/policy/compile-policy';
 import { bindingKey, type CompiledPolicySet } from '../src/policy/compiled';
 import { buildEngine } from '../src/policy/evaluate';

@@ -1,14 +1,14 @@
 // Impact analysis and shadow policies, in process (Node, the engine only: no HTTP, no D1).
 // - Replay: 100,000 stored events of the seed policy (built by the audit's own
 //   serializeEvent, parsed back as a reader of D1 rows gets them) replayed against a draft
-//   by decision/impact.ts, next to the raw engine deciding the same inputs once.
+//   by analysis/impact.ts, next to the raw engine deciding the same inputs once.
 // - Shadow: the seed policy decided alone, then with a shadow draft that changes one rule
 //   (decideWithShadow), on the same requests.
 
+import { newTally, replayInto, storedInput } from '../src/analysis/impact';
 import type { AuditEvent } from '../src/audit/event';
 import { serializeEvent } from '../src/audit/event';
-import { DEMO_POLICY } from '../src/decision/demo';
-import { newTally, replayInto, storedInput } from '../src/decision/impact';
+import { ORDER_APPROVAL_POLICY as DEMO_POLICY } from '../src/contract/seed-policy';
 import type { RequestInput } from '../src/policy/attributes';
 import { compilePolicy } from '../src/policy/compile-policy';
 import { bindingKey, type CompiledPolicy, type CompiledPolicySet } from '../src/policy/compiled';

@@ -1,5 +1,5 @@
 /// <reference types="node" />
-// Entry for the in-process micro benchmarks (bundled by bench/run.mjs with esbuild).
+// Entry for the in-process micro benchmarks (bundled by bench/runners/build.mjs with esbuild).
 import { runArchiveBench } from './archive.bench';
 import { runEngineBench } from './engine.bench';
 import { runImpactBench } from './impact.bench';

@@ -2,6 +2,7 @@
  * Worker entry: HTTP, the audit and impact queue consumers, the archive sweep and retention cron, and the RPC
  * entrypoint for service bindings. Wiring only.
  */
+import { consumeImpact, IMPACT_QUEUE } from './analysis/impact-run';
 import {
   AUDIT_DLQ,
   applyRetention,
@@ -9,7 +10,6 @@ import {
   consumeDeadLetters,
   sweepUnarchived,
 } from './audit/consumer';
-import { consumeImpact, IMPACT_QUEUE } from './decision/impact-run';
 import { createApp } from './http/app';
 import { hotAuthorize, hotRouteWorkspace } from './http/hot-authorize';
 

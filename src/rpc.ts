@@ -14,9 +14,10 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import { recordAudit } from './audit/outbox';
 import type { RpcAuthorizeRequest, RpcRouteRequest } from './contract';
-import { authorize, type Decision, newDecisionId } from './decision/authorize';
+import { authorize, type Decision } from './decision/authorize';
 import { type GatewayAnswer, gatewayClientIp, gatewayDecision, methodOverrideIn } from './decision/gateway';
 import { VerdictError } from './lib/errors';
+import { newDecisionId } from './lib/ids';
 
 export type { RpcAuthorizeRequest, RpcRouteRequest };
 
@@ -34,13 +35,13 @@ export class VerdictRpc extends WorkerEntrypoint<Env> {
       return deny('bad_request', 'resource and action are required strings');
     }
     try {
-      const outcome = await authorize(
-        this.env,
-        workspaceId,
-        request.token,
-        [{ resource: request.resource, action: request.action, context: request.context ?? {} }],
-        { ip: gatewayClientIp(request.ip) },
-      );
+      const outcome = await authorize({
+        env: this.env,
+        ws: workspaceId,
+        token: request.token,
+        checks: [{ resource: request.resource, action: request.action, context: request.context ?? {} }],
+        caller: { ip: gatewayClientIp(request.ip) },
+      });
       recordAudit(this.env, this.ctx, outcome.events);
       if (!outcome.ok) {
         return {

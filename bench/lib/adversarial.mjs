@@ -1,6 +1,6 @@
 // Adversarial shapes for `npm run bench` (BENCHMARKS.md → Adversarial): the worst policy
 // documents the write-time checks accept, bound with the maximum fan-out, against the
-// worst request within the limits. Pure data: bench/run.mjs sets them up through the
+// worst request within the limits. Pure data: bench/scenarios/adversarial.mjs sets them up through the
 // public admin API and loads them over HTTP; bench/adversarial-units.ts evaluates the
 // same documents and contexts in-process to measure nanoseconds per budget unit.
 //

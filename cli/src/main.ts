@@ -6,19 +6,17 @@
 import { stripVTControlCharacters } from 'node:util';
 import { type ArgsDef, type CommandDef, defineCommand, runCommand, showUsage } from 'citty';
 import pc from 'picocolors';
+import { authorize } from './commands/authorize';
+import { explain } from './commands/explain';
+import { exportCmd } from './commands/export';
 import { init, schemas, test, validate } from './commands/local';
-import {
-  authorize,
-  explain,
-  exportCmd,
-  login,
-  logout,
-  pull,
-  push,
-  replay,
-  tail,
-  token,
-} from './commands/remote';
+import { login } from './commands/login';
+import { logout } from './commands/logout';
+import { pull } from './commands/pull';
+import { push } from './commands/push';
+import { replay } from './commands/replay';
+import { tail } from './commands/tail';
+import { token } from './commands/token';
 import { CliError, EXIT } from './errors';
 
 declare const __VERSION__: string;

@@ -1,5 +1,6 @@
 /** Printing: results on stdout, notes and problems on stderr; decisions made readable. */
 import pc from 'picocolors';
+import { type CliError, invalid } from './errors';
 import type { FileIssue } from './project';
 import { issueLine } from './project';
 
@@ -9,6 +10,11 @@ export const note = (line = '') => process.stderr.write(`${line}\n`);
 export function printIssues(kind: 'error' | 'warning', issues: readonly FileIssue[]): void {
   const tag = kind === 'error' ? pc.red('error') : pc.yellow('warning');
   for (const i of issues) note(`${tag} ${issueLine(i)}`);
+}
+
+/** Refuses the run over problems in the files: "<n> problem(s)<where>", then one line per problem. */
+export function fileProblems(issues: readonly FileIssue[], where = ''): CliError {
+  return invalid(`${issues.length} problem(s)${where}`, issues.map(issueLine));
 }
 
 type ReasonLike = {

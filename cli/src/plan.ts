@@ -14,7 +14,7 @@ import {
   type RouteMapEntry,
 } from '../../src/contract';
 import type { Checked } from './check';
-import { call } from './remote';
+import { call } from './connection';
 
 export type Action = 'create' | 'update' | 'unchanged' | 'delete';
 export type Step =

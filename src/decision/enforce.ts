@@ -11,6 +11,7 @@ import type { VerifiedIdentity } from '../identity/verify-token';
 import { VerdictError } from '../lib/errors';
 import {
   type AuthorizeOutcome,
+  type AuthorizeRequest,
   authorize,
   type Caller,
   type Check,
@@ -41,15 +42,29 @@ export function settle(
 }
 
 /**
+ * Every check decided and audited: the decisions, with a refused token thrown as its
+ * 401/503 after its refusals are scheduled for the audit. `options` are the rest of an
+ * AuthorizeRequest (an AuthZEN call's shared budget, a trusted PEP's subject).
+ */
+export async function decideAll(
+  req: DecisionRequest,
+  checks: readonly Check[],
+  options: Pick<AuthorizeRequest, 'now' | 'budget' | 'pep'> = {},
+): Promise<Extract<AuthorizeOutcome, { ok: true }>> {
+  const outcome = await authorize({ ...req, checks, ...options });
+  settle(req, outcome);
+  return outcome;
+}
+
+/**
  * The caller's verified identity, before any decision is asked of the policies (the
  * records API needs the owner first; AuthZEN compares subject.id). A refused token is
  * audited as a refusal of `auditAs`, then answered 401/503.
  */
 export async function requireIdentity(req: DecisionRequest, auditAs: Check): Promise<VerifiedIdentity> {
-  const who = await authorize(req.env, req.ws, req.token, [], req.caller);
+  const who = await authorize({ ...req, checks: [] });
   if (who.ok) return who.identity;
-  const refused = await authorize(req.env, req.ws, req.token, [auditAs], req.caller);
-  settle(req, refused);
+  await decideAll(req, [auditAs]);
   throw who.error;
 }
 
@@ -58,8 +73,7 @@ export async function enforce(
   req: DecisionRequest,
   check: Check,
 ): Promise<{ identity: VerifiedIdentity; decision: Decision }> {
-  const outcome = await authorize(req.env, req.ws, req.token, [check], req.caller);
-  settle(req, outcome);
+  const outcome = await decideAll(req, [check]);
   const decision = outcome.decisions[0] as Decision;
   if (!decision.allowed) {
     throw new VerdictError('forbidden', 403, `Not allowed to ${check.action} in ${check.resource}`, {

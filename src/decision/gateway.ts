@@ -16,8 +16,10 @@ import { serializeEvent } from '../audit/event';
 import { recordAudit } from '../audit/outbox';
 import { type GatewayAnswer, type GatewayRefusal, gatewayStatus } from '../contract';
 import { VerdictError } from '../lib/errors';
-import { authorize, type Caller, type DecisionEnv, newDecisionId, snapshotFor } from './authorize';
+import { newDecisionId } from '../lib/ids';
+import { authorize, type Caller, type DecisionEnv } from './authorize';
 import { resolveRoute } from './route-map';
+import { snapshotFor } from './snapshot';
 
 export type { GatewayAnswer };
 
@@ -120,14 +122,14 @@ export async function gatewayDecision(
     }
     const route = resolved.match;
     const context = { ...route.params, method: resolved.method, path: resolved.path };
-    const outcome = await authorize(
+    const outcome = await authorize({
       env,
       ws,
-      original.token,
-      [{ resource: route.resource, action: route.action, context }],
+      token: original.token,
+      checks: [{ resource: route.resource, action: route.action, context }],
       caller,
       now,
-    );
+    });
     recordAudit(env, ctx, outcome.events);
     if (!outcome.ok) return deny(gatewayStatus(outcome.error.reason), outcome.error.reason);
     const decision = outcome.decisions[0];

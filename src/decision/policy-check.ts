@@ -5,6 +5,7 @@
  */
 import type { ClaimMapping, FieldError, Permission, PolicyDocument } from '../contract';
 import { attributeSchema } from '../identity/attribute-schema';
+import { VerdictError } from '../lib/errors';
 import { checkAttributes } from '../policy/attribute-check';
 import { compilePolicy } from '../policy/compile-policy';
 import { bindingKey, type CompiledPolicy, type CompiledPolicySet } from '../policy/compiled';
@@ -45,3 +46,9 @@ export function policySet(
   for (const b of bindings) set.bindings[bindingKey(b.resource, b.action)] = [...b.policies];
   return set;
 }
+
+/** A 422 naming each problem of a policy (field paths in `errors`). */
+export const invalidPolicy = (issues: FieldError[]) =>
+  new VerdictError('invalid_policy', 422, issues[0]?.message ?? 'The policy is not valid', {
+    errors: issues,
+  });

@@ -8,6 +8,7 @@
  * claim mappings, the denylist) so the playground answers what a real token would get.
  */
 import type { PrincipalCheck, PrincipalCheckRequest } from '../contract';
+import { keyDeps, revocationRefusal } from '../identity/principal';
 import { TokenError } from '../identity/reasons';
 import {
   canonicalJti,
@@ -16,7 +17,8 @@ import {
   verifyToken,
 } from '../identity/verify-token';
 import { notFound, unavailable, VerdictError } from '../lib/errors';
-import { type DecisionEnv, keyDeps, revocationOf, snapshotFor } from './authorize';
+import type { DecisionEnv } from './authorize';
+import { isRevoked, snapshotFor } from './snapshot';
 
 export async function checkPrincipal(
   env: DecisionEnv,
@@ -32,7 +34,9 @@ export async function checkPrincipal(
   if (input.claims) {
     const principal = principalOfClaims(input.claims, provider);
     if (!principal.ok) return { ok: false, reason: principal.error.reason, detail: principal.error.detail };
-    const revoked = revocationOf(snapshot, principal.sub, canonicalJti(input.claims.jti), now);
+    const revoked = revocationRefusal(
+      isRevoked(snapshot, principal.sub, canonicalJti(input.claims.jti), now),
+    );
     if (revoked) return { ok: false, reason: revoked.reason, detail: revoked.detail };
     return {
       ok: true,
@@ -45,7 +49,7 @@ export async function checkPrincipal(
 
   try {
     const identity = await verifyToken(input.token ?? '', [provider], keyDeps(env), now);
-    const revoked = revocationOf(snapshot, identity.sub, identity.jti, now);
+    const revoked = revocationRefusal(isRevoked(snapshot, identity.sub, identity.jti, now));
     if (revoked) return { ok: false, reason: revoked.reason, detail: revoked.detail };
     return {
       ok: true,

@@ -13,6 +13,8 @@
  */
 
 import type { PepSubjects } from '../contract/admin';
+import { WORKSPACE_ID } from '../contract/common';
+import { badRequest, notFound, unavailable } from '../lib/errors';
 import { Lru } from '../lib/lru';
 import { compilePolicy } from '../policy/compile-policy';
 import type { CompiledPolicy, CompiledPolicySet } from '../policy/compiled';
@@ -181,4 +183,31 @@ function absentSnapshot(): Snapshot {
     settings: { redactKeys: [], routeMap: [], cursorKey: '' },
     revocations: [],
   });
+}
+
+/**
+ * The workspace's snapshot for a decision: a malformed id is a 400 (it names no workspace,
+ * and stays out of KV keys and D1), a store that cannot answer a 503 (no decision is made),
+ * an unknown workspace a 404.
+ */
+export async function snapshotFor(
+  env: SnapshotDeps & { POLICY_REVALIDATE_MS?: string },
+  ws: string,
+  now: number,
+): Promise<Snapshot> {
+  if (!WORKSPACE_ID.test(ws)) throw badRequest('The workspace id is not valid');
+  let snapshot: Snapshot;
+  try {
+    const revalidate = Number(env.POLICY_REVALIDATE_MS ?? DEFAULT_REVALIDATE_MS);
+    snapshot = await loadSnapshot(
+      env,
+      ws,
+      now,
+      Number.isFinite(revalidate) ? revalidate : DEFAULT_REVALIDATE_MS,
+    );
+  } catch {
+    throw unavailable('Policies cannot be loaded right now; no decision was made');
+  }
+  if (!snapshot.exists) throw notFound('Workspace');
+  return snapshot;
 }

@@ -11,14 +11,14 @@
  */
 
 import { CHECK_NAME_MAX, TOKEN_MAX } from '../contract';
-import { authorize, type Check } from '../decision/authorize';
-import { settle } from '../decision/enforce';
+import type { Check } from '../decision/authorize';
+import { decideAll } from '../decision/enforce';
 import { jsonTextShape } from '../lib/json-depth';
+import { callerFrom, NO_STORE } from './decision-request';
 import { bearerFrom } from './middleware/auth';
 import { BODY_SHAPE, honestLength, JSON_TYPE, MAX_BODY_BYTES } from './middleware/body-limit';
 import { requestIdFrom } from './middleware/request-id';
 import { errorResponse } from './problem';
-import { callerFrom } from './routes/authorize';
 
 const PATH = /^\/v1\/workspaces\/([^/%]+)\/authorize$/;
 const KEYS = new Set(['token', 'resource', 'action', 'context']);
@@ -98,20 +98,11 @@ export async function hotAuthorize(
   try {
     const check: Check = { resource: body.resource, action: body.action };
     if (body.context !== undefined) check.context = body.context;
-    const outcome = await authorize(
-      env,
-      ws,
-      body.token ?? bearerFrom(request.headers.get('authorization')),
-      [check],
-      callerFrom(request.headers),
-    );
-    settle({ env, ctx }, outcome);
-    return new Response(JSON.stringify({ data: outcome.decisions[0] }), {
-      headers: {
-        'content-type': 'application/json',
-        'cache-control': 'no-store',
-        'x-request-id': requestId,
-      },
+    const token = body.token ?? bearerFrom(request.headers.get('authorization'));
+    const req = { env, ctx, ws, token, caller: callerFrom(request.headers) };
+    const { decisions } = await decideAll(req, [check]);
+    return new Response(JSON.stringify({ data: decisions[0] }), {
+      headers: { 'content-type': 'application/json', ...NO_STORE, 'x-request-id': requestId },
     });
   } catch (err) {
     return errorResponse(err, requestId);

@@ -26,3 +26,9 @@ export function randomSecret(n = 32): string {
 export function randomHex(n = 32): string {
   return [...crypto.getRandomValues(new Uint8Array(n))].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
+
+/** A decision id: time-ordered and unique (base-36 milliseconds, then 64 random bits in hex). */
+export const newDecisionId = () => {
+  const r = crypto.getRandomValues(new Uint32Array(2));
+  return `dec_${Date.now().toString(36)}${(r[0] ?? 0).toString(16).padStart(8, '0')}${(r[1] ?? 0).toString(16).padStart(8, '0')}`;
+};

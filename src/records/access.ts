@@ -12,8 +12,8 @@
  */
 
 import type { ImportRecords } from '../contract/records';
-import { snapshotFor } from '../decision/authorize';
 import { type DecisionRequest, enforce, requireIdentity } from '../decision/enforce';
+import { snapshotFor } from '../decision/snapshot';
 import { forbidden, notFound, VerdictError } from '../lib/errors';
 import { randomId } from '../lib/ids';
 import {

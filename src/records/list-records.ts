@@ -15,8 +15,7 @@
  * policy evaluation; a page cut short says so (complete: false, reason scan_budget).
  */
 import type { ListMeta } from '../contract/records';
-import type { Caller } from '../decision/authorize';
-import { decisionInput } from '../decision/authorize';
+import { type Caller, decisionInput } from '../decision/input';
 import type { Snapshot } from '../decision/snapshot';
 import type { VerifiedIdentity } from '../identity/verify-token';
 import { badRequest } from '../lib/errors';

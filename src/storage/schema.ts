@@ -217,7 +217,7 @@ export const policyShadows = sqliteTable(
   (t) => [primaryKey({ columns: [t.workspaceId, t.name] })],
 );
 
-/** Impact analyses run in the background, chunk by chunk (decision/impact-run.ts). */
+/** Impact analyses run in the background, chunk by chunk (analysis/impact-run.ts). */
 export const impactJobs = sqliteTable(
   'impact_jobs',
   {

@@ -1,5 +1,5 @@
 /// <reference types="node" />
-// Verdict in workerd for the gateway tests, the way bench/run.mjs starts it: Miniflare's API
+// Verdict in workerd for the gateway tests, the way bench/runners/workerd.mjs starts it: Miniflare's API
 // directly, with local (in-memory) D1, KV and Queues and the migrations applied statement by
 // statement. The Worker is bundled with esbuild's JS API (about 0.1 s, in memory) rather than
 // `wrangler deploy --dry-run` (a child process, ~1.2 s here, writing to disk); the options mirror what

@@ -125,8 +125,15 @@ async function shadowScenario() {
       for (const hour of [9, 13, 19, 21]) {
         const check = { resource: 'orders', action: 'approve', context: { amount } };
         const now = day + hour * H;
-        const live = await authorize(env, a.ws, tokens[who], [check], {}, now);
-        const draft = await authorize(env, b.ws, tokens[who], [check], {}, now);
+        const live = await authorize({ env, ws: a.ws, token: tokens[who], checks: [check], caller: {}, now });
+        const draft = await authorize({
+          env,
+          ws: b.ws,
+          token: tokens[who],
+          checks: [check],
+          caller: {},
+          now,
+        });
         if (!live.ok || !draft.ok) throw new Error('refused');
         await insertEvents(
           env.DB,

@@ -39,14 +39,14 @@ describe('storage reads on the decision path', () => {
   /** One decision at `now`; returns what it read and wrote. */
   const decide = async (now: number) => {
     const before = { ...counts };
-    const outcome = await authorize(
-      decisionEnv,
+    const outcome = await authorize({
+      env: decisionEnv,
       ws,
       token,
-      [{ resource: 'orders', action: 'approve', context: { amount: 10 } }],
-      {},
+      checks: [{ resource: 'orders', action: 'approve', context: { amount: 10 } }],
+      caller: {},
       now,
-    );
+    });
     expect(outcome.ok && outcome.decisions[0]?.allowed).toBe(true);
     return {
       d1: counts.d1 - before.d1,

@@ -185,7 +185,14 @@ const check = (c: Case) => ({
 async function decideAll(ws: string, all: Case[], store: boolean) {
   const decisions = [];
   for (const c of all) {
-    const out = await authorize(env, ws, c.token, [check(c)], { ip: '10.0.0.1' }, c.now);
+    const out = await authorize({
+      env,
+      ws,
+      token: c.token,
+      checks: [check(c)],
+      caller: { ip: '10.0.0.1' },
+      now: c.now,
+    });
     if (!out.ok) throw new Error(`refused: ${out.error.reason}`);
     if (store)
       await insertEvents(
@@ -265,7 +272,14 @@ describe('impact analysis: replay against a draft', () => {
     const v1 = await decideAll(a.ws, all, true);
     const v2 = await decideAll(b.ws, all, false);
     // One refusal in the window: excluded, not replayed.
-    const refused = await authorize(env, a.ws, 'not-a-token', [check(all[0] as Case)], {}, DAY0 + H);
+    const refused = await authorize({
+      env,
+      ws: a.ws,
+      token: 'not-a-token',
+      checks: [check(all[0] as Case)],
+      caller: {},
+      now: DAY0 + H,
+    });
     await insertEvents(
       env.DB,
       refused.events.map((e) => e.json),
@@ -475,7 +489,14 @@ describe('shadow policies', () => {
     const day = Math.floor(Date.now() / (24 * H)) * 24 * H + 24 * H;
     for (const k of all) {
       const decide = async (ws: string) => {
-        const out = await authorize(env, ws, k.token, [check(k)], { ip: '10.0.0.1' }, day + (k.now - DAY0));
+        const out = await authorize({
+          env,
+          ws,
+          token: k.token,
+          checks: [check(k)],
+          caller: { ip: '10.0.0.1' },
+          now: day + (k.now - DAY0),
+        });
         if (!out.ok) throw new Error('refused');
         return { out, d: out.decisions[0] as NonNullable<(typeof out.decisions)[0]> };
       };
@@ -511,8 +532,22 @@ describe('shadow policies', () => {
     );
     const c0 = all.slice(24).find((k) => k.amount === 700) as Case; // bob, an employee
     const t = DAY0 + 10 * H;
-    const underV2 = await authorize(env, a.ws, c0.token, [check(c0)], {}, t);
-    const directV2 = await authorize(env, b.ws, c0.token, [check(c0)], {}, t);
+    const underV2 = await authorize({
+      env,
+      ws: a.ws,
+      token: c0.token,
+      checks: [check(c0)],
+      caller: {},
+      now: t,
+    });
+    const directV2 = await authorize({
+      env,
+      ws: b.ws,
+      token: c0.token,
+      checks: [check(c0)],
+      caller: {},
+      now: t,
+    });
     expect(underV2.ok && underV2.decisions[0]?.ruleId).toBe(directV2.ok && directV2.decisions[0]?.ruleId);
     // Rollback to version 1 restores v1's answer.
     const rb = await call('POST', `/v1/workspaces/${a.ws}/policies/orders/rollback`, {
@@ -520,7 +555,14 @@ describe('shadow policies', () => {
       body: { version: 1 },
     });
     expect(rb.status, await rb.clone().text()).toBe(200);
-    const underV1 = await authorize(env, a.ws, c0.token, [check(c0)], {}, t);
+    const underV1 = await authorize({
+      env,
+      ws: a.ws,
+      token: c0.token,
+      checks: [check(c0)],
+      caller: {},
+      now: t,
+    });
     expect(underV1.ok && underV1.decisions[0]?.decision).toBe('Allow');
     expect(underV2.ok && underV2.decisions[0]?.decision).toBe('Deny');
     // Detach of a missing shadow is a 404.

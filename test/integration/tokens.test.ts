@@ -320,16 +320,22 @@ describe('keys', () => {
     const check = [{ resource: 'orders', action: 'approve' }];
     const t0 = Date.now();
     const old = await sign(w.idp, w.claims());
-    expect((await authorize(env, w.ws, old, check, {}, t0)).ok).toBe(true);
+    expect((await authorize({ env, ws: w.ws, token: old, checks: check, caller: {}, now: t0 })).ok).toBe(
+      true,
+    );
     // Cached: still fine a second later.
-    expect((await authorize(env, w.ws, old, check, {}, t0 + 1000)).ok).toBe(true);
+    expect(
+      (await authorize({ env, ws: w.ws, token: old, checks: check, caller: {}, now: t0 + 1000 })).ok,
+    ).toBe(true);
     // The IdP rotates: "rs" is withdrawn. A token under the new kid, past the refetch
     // cooldown, makes this isolate load the new key set.
     await control(w.idp, { addKey: 'next:RS256:rotated-2', publish: ['next', 'es'] });
     const fresh = await sign(w.idp, w.claims(), { key: 'next' });
-    expect((await authorize(env, w.ws, fresh, check, {}, t0 + 31_000)).ok).toBe(true);
+    expect(
+      (await authorize({ env, ws: w.ws, token: fresh, checks: check, caller: {}, now: t0 + 31_000 })).ok,
+    ).toBe(true);
     // The old token's cached verification belonged to the previous key set.
-    const after = await authorize(env, w.ws, old, check, {}, t0 + 32_000);
+    const after = await authorize({ env, ws: w.ws, token: old, checks: check, caller: {}, now: t0 + 32_000 });
     expect(after.ok).toBe(false);
     if (!after.ok) expect(after.error.reason).toBe('unknown_kid');
   });

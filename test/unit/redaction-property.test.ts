@@ -3,11 +3,11 @@
 // explanation: not in the answer's reasons, the simulator's trace, the stored event (which is
 // the export's line) or an impact sample. Random inputs, random conditions of every function
 // over paths that name the key or hold it somewhere inside, random outcomes. A secret is a run
-// of capital letters, which nothing else here writes, and no 4-character piece of it may appear.
+// of capital letters that no explanation writes, and no 4-character piece of it may appear.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { finishTally, newTally, redactImpact, replayInto } from '../../src/analysis/impact';
 import { type AuditEvent, type AuditFacts, serializeEvent } from '../../src/audit/event';
-import { finishTally, newTally, redactImpact, replayInto } from '../../src/decision/impact';
 import { compilePolicy } from '../../src/policy/compile-policy';
 import { bindingKey, type CompiledPolicy } from '../../src/policy/compiled';
 import { buildEngine } from '../../src/policy/evaluate';
@@ -109,8 +109,11 @@ const policyArb = fc
     },
   }));
 
-/** A secret: capital letters only (nothing else in an explanation is written so). */
-const secretArb = fc.stringMatching(/^[A-Z]{6,14}$/);
+/**
+ * A secret: capitals that no explanation writes (messages do say "YYYY-MM-DD", "HH:MM:SS" and
+ * "CIDR", so C, D, H, I, M, R, S and Y are left out, as are the other vowels).
+ */
+const secretArb = fc.stringMatching(/^[BGJKPQVWXZ]{6,14}$/);
 const plainString = fc.stringMatching(/^[a-z0-9 ]{0,12}$/);
 const scalar = fc.oneof(plainString, fc.integer({ min: -5, max: 20 }), fc.boolean(), fc.constant(null));
 
@@ -253,7 +256,7 @@ describe('redaction of explanations', () => {
         };
         expect(found).toEqual({ answer: [], trace: [], stored: [], impact: [] });
       }),
-      { numRuns: 400 },
+      { numRuns: 3000 },
     );
   });
 

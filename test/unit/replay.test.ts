@@ -1,8 +1,8 @@
 // Replaying stored (redacted, bounded) inputs: every kind of audit marker reads as
 // unknown, so a condition that needs it is indeterminate — never decided on a guess.
 import { describe, expect, it } from 'vitest';
+import { storedInput } from '../../src/analysis/impact';
 import { auditEvent } from '../../src/audit/event';
-import { storedInput } from '../../src/decision/impact';
 import { compilePolicy } from '../../src/policy/compile-policy';
 import { bindingKey, type CompiledPolicySet } from '../../src/policy/compiled';
 import { buildEngine } from '../../src/policy/evaluate';

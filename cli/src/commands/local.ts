@@ -7,8 +7,8 @@ import pc from 'picocolors';
 import { jsonSchemaOf, PUBLISHED_SCHEMAS, type PublishedSchemaName } from '../../../src/contract';
 import { DEV_IDP_ISSUER } from '../../../src/identity/dev-idp-issuer';
 import { checkProject } from '../check';
-import { CliError, EXIT, invalid, usage } from '../errors';
-import { note, out, printIssues } from '../output';
+import { CliError, EXIT, usage } from '../errors';
+import { fileProblems, note, out, printIssues } from '../output';
 import { CONFIG_FILE, findRoot, loadProject, readConfig } from '../project';
 import { coverageLines, json, junit, pretty, summarize, uncoveredLines } from '../reporters';
 import { runTests } from '../run-tests';
@@ -135,11 +135,7 @@ export const validate = defineCommand({
       filter: () => false,
     }).issues;
     const errors = [...checked.errors, ...testIssues];
-    if (errors.length > 0)
-      throw invalid(
-        `${errors.length} problem(s)`,
-        errors.map((e) => `${e.file}${e.path ? `: ${e.path}` : ''}: ${e.message}`),
-      );
+    if (errors.length > 0) throw fileProblems(errors);
     out(
       `${pc.green('✓')} ${checked.policies.size} policies, ${checked.providers.length} providers, ${project.permissions.length} bindings${project.routes ? `, ${project.routes.length} routes` : ''}, ${project.tests.length} test files: valid`,
     );
@@ -193,11 +189,7 @@ export const test = defineCommand({
     const project = loadProject(args.dir);
     const checked = checkProject(project);
     if (args.reporter === 'pretty') printIssues('warning', checked.warnings);
-    if (checked.errors.length > 0)
-      throw invalid(
-        `${checked.errors.length} problem(s) in the policies`,
-        checked.errors.map((e) => `${e.file}${e.path ? `: ${e.path}` : ''}: ${e.message}`),
-      );
+    if (checked.errors.length > 0) throw fileProblems(checked.errors, ' in the policies');
     if (project.tests.length === 0)
       throw new CliError(`no test files (${project.config.tests}/*.test.json)`, EXIT.failed);
     const filter = filterOf(args.filter);
@@ -207,11 +199,7 @@ export const test = defineCommand({
       project.config.timezone ?? 'UTC',
       filter ? { filter } : {},
     );
-    if (issues.length > 0)
-      throw invalid(
-        `${issues.length} problem(s) in the test files`,
-        issues.map((e) => `${e.file}${e.path ? `: ${e.path}` : ''}: ${e.message}`),
-      );
+    if (issues.length > 0) throw fileProblems(issues, ' in the test files');
     const summary = summarize(results, performance.now() - started);
     if (summary.passed + summary.failed === 0)
       throw new CliError(`no case matches --filter ${args.filter}`, EXIT.failed);

@@ -6,6 +6,7 @@
  * decides nothing, until it is promoted or detached. A route argument picks the policy.
  */
 import {
+  type ImpactCounts,
   type ImpactJob,
   type ImpactRequest,
   type ImpactResult,
@@ -13,7 +14,7 @@ import {
   type Shadow,
   VerdictError,
 } from '@verdict-authz/sdk';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { BarChart, COLORS } from '../charts';
 import { JsonEditor } from '../editor';
 import type { PageProps } from '../page';
@@ -157,23 +158,25 @@ function Replay({ session, name, draft }: { session: Session; name: string; draf
   const action = useAction();
   const [result, setResult] = useState<ImpactResult>();
   const [job, setJob] = useState<ImpactJob>();
+  const [started, setStarted] = useState<ImpactJob>();
   const [pollError, setPollError] = useState<ShownProblem>();
-  const jobId = useRef<string>();
 
-  // A job is polled each second until it is done or failed (and no longer once the page is left).
+  // A started job is polled each second (the SDK's followImpactJob) until it is done or failed,
+  // and no longer once another replay starts or the page is left.
   useEffect(() => {
-    if (!job || job.status === 'done' || job.status === 'failed') return;
-    const id = job.id;
-    const timer = setTimeout(async () => {
+    if (!started) return;
+    const stop = new AbortController();
+    (async () => {
       try {
-        const { data } = await session.client.getImpactJob(id);
-        if (jobId.current === id) setJob(data);
+        // A state read just before a new replay started is not that replay's: shown only for its own job.
+        for await (const state of session.client.followImpactJob(started, { signal: stop.signal }))
+          setJob((shown) => (shown?.id === state.id ? state : shown));
       } catch (err) {
-        if (jobId.current === id) setPollError(toProblem(err));
+        if (!stop.signal.aborted) setPollError(toProblem(err));
       }
-    }, 1000);
-    return () => clearTimeout(timer);
-  }, [job, session]);
+    })();
+    return () => stop.abort();
+  }, [started, session]);
 
   const shown = result ?? (job?.status === 'done' ? (job.result ?? undefined) : undefined);
   const running = job !== undefined && (job.status === 'queued' || job.status === 'running') && !pollError;
@@ -188,7 +191,7 @@ function Replay({ session, name, draft }: { session: Session; name: string; draf
           setResult(undefined);
           setJob(undefined);
           setPollError(undefined);
-          jobId.current = undefined;
+          setStarted(undefined);
           const answer = await action.run(() => {
             // Large windows become background jobs on their own; "job" asks for one anyway.
             const request: ImpactRequest = {
@@ -204,8 +207,8 @@ function Replay({ session, name, draft }: { session: Session; name: string; draf
           if (!answer) return;
           if ('result' in answer) setResult(answer.result);
           else {
-            jobId.current = answer.job.id;
             setJob(answer.job);
+            setStarted(answer.job);
           }
         }}
       >
@@ -259,15 +262,7 @@ function Replay({ session, name, draft }: { session: Session; name: string; draf
   );
 }
 
-type Counts = {
-  considered: number;
-  unchanged: number;
-  allowToDeny: number;
-  denyToAllow: number;
-  indeterminate: number;
-};
-
-function CountCells({ c }: { c: Counts }) {
+function CountCells({ c }: { c: ImpactCounts }) {
   return (
     <>
       <td>{c.considered}</td>

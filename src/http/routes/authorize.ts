@@ -1,12 +1,10 @@
 /** POST /v1/workspaces/:ws/authorize and …/authorize/batch: the decision API. */
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { AuthorizeRequestSchema, BatchRequestSchema, DecisionSchema } from '../../contract';
-import { authorize, type Caller } from '../../decision/authorize';
-import { type DecisionRequest, settle } from '../../decision/enforce';
+import { decideAll } from '../../decision/enforce';
+import { decisionRequest, NO_STORE } from '../decision-request';
 import { bearerToken } from '../middleware/auth';
 import { dataOf, errors, jsonBody, named, router, WorkspaceParam } from '../openapi';
-import type { AppEnv } from '../types';
 
 const decisionErrors = {
   400: errors.badRequest,
@@ -16,23 +14,6 @@ const decisionErrors = {
   415: errors.unsupported,
   503: errors.unavailable,
 } as const;
-
-/** Caller facts for the audit trail and the `ip` attribute. */
-export function callerFrom(headers: Headers): Caller {
-  return {
-    ip: headers.get('cf-connecting-ip') ?? undefined,
-    userAgent: headers.get('user-agent') ?? undefined,
-  };
-}
-
-export function callerOf(c: Context<AppEnv>): Caller {
-  return callerFrom(c.req.raw.headers);
-}
-
-/** The decision request of a Hono request: its workspace, token, caller facts and waitUntil. */
-export function decisionRequest(c: Context<AppEnv>, ws: string, token = bearerToken(c)): DecisionRequest {
-  return { env: c.env, ctx: c.executionCtx, ws, token, caller: callerOf(c) };
-}
 
 export const authorizeRoutes = router();
 
@@ -50,17 +31,9 @@ authorizeRoutes.openapi(
   }),
   async (c) => {
     const { token, ...check } = c.req.valid('json');
-    const outcome = await authorize(
-      c.env,
-      c.req.valid('param').ws,
-      token ?? bearerToken(c),
-      [check],
-      callerOf(c),
-    );
-    settle({ env: c.env, ctx: c.executionCtx }, outcome);
-    return c.json({ data: outcome.decisions[0] as (typeof outcome.decisions)[number] }, 200, {
-      'cache-control': 'no-store',
-    });
+    const req = decisionRequest(c, c.req.valid('param').ws, token ?? bearerToken(c));
+    const { decisions } = await decideAll(req, [check]);
+    return c.json({ data: decisions[0] as (typeof decisions)[number] }, 200, NO_STORE);
   },
 );
 
@@ -80,14 +53,8 @@ authorizeRoutes.openapi(
   }),
   async (c) => {
     const { token, checks } = c.req.valid('json');
-    const outcome = await authorize(
-      c.env,
-      c.req.valid('param').ws,
-      token ?? bearerToken(c),
-      checks,
-      callerOf(c),
-    );
-    settle({ env: c.env, ctx: c.executionCtx }, outcome);
-    return c.json({ data: outcome.decisions }, 200, { 'cache-control': 'no-store' });
+    const req = decisionRequest(c, c.req.valid('param').ws, token ?? bearerToken(c));
+    const { decisions } = await decideAll(req, checks);
+    return c.json({ data: decisions }, 200, NO_STORE);
   },
 );

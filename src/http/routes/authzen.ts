@@ -23,10 +23,8 @@
  */
 import { createRoute, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { recordAudit } from '../../audit/outbox';
 import {
   type Evaluation as AuthZenEvaluation,
-  type Decision,
   type EvaluationResult,
   EvaluationResultSchema,
   EvaluationSchema,
@@ -35,15 +33,13 @@ import {
   PdpMetadataSchema,
   WORKSPACE_ID,
 } from '../../contract';
-import { authorize, type PepSubject, subjectDirectory } from '../../decision/authorize';
-import { requireIdentity, settle } from '../../decision/enforce';
+import { type AuthZenCaller, evaluateAll } from '../../decision/authzen';
 import { badRequest, notFound } from '../../lib/errors';
-import { REQUEST_BUDGET } from '../../policy/attributes';
 import type { ApiKey } from '../../storage/api-keys';
+import { decisionRequest } from '../decision-request';
 import { bearerToken } from '../middleware/auth';
 import { errors, jsonBody, jsonOf, router, WorkspaceParam } from '../openapi';
 import type { AppEnv } from '../types';
-import { callerOf, decisionRequest } from './authorize';
 
 type Item = AuthZenEvaluation;
 type Result = EvaluationResult;
@@ -65,12 +61,7 @@ function namedWorkspace(c: Context<AppEnv>): string | undefined {
   return header ?? fromHost;
 }
 
-/** Who is calling: a trusted PEP (its key) or an end user (their token). */
-type Caller =
-  | { kind: 'pep'; keyId: string; ws: string; token: string | undefined }
-  | { kind: 'user'; ws: string; token: string | undefined };
-
-async function callerOfRequest(c: Context<AppEnv>, pathWs: string | undefined): Promise<Caller> {
+async function callerOfRequest(c: Context<AppEnv>, pathWs: string | undefined): Promise<AuthZenCaller> {
   const named = pathWs ?? namedWorkspace(c);
   // A trusted PEP's key was authenticated and its scope checked by the access check (access.ts).
   const key = c.var.apiKey as ApiKey | undefined;
@@ -86,103 +77,6 @@ async function callerOfRequest(c: Context<AppEnv>, pathWs: string | undefined): 
   return { kind: 'pep', keyId: key.id, ws: key.workspaceId, token: c.req.header('x-verdict-subject-token') };
 }
 
-/** Top-level entity fields beside type, id and properties, read as properties (earlier drafts). */
-function propertiesOf(entity: Item['resource']): Record<string, unknown> {
-  const { type: _t, id: _i, properties, ...extra } = entity;
-  return { ...extra, ...(properties ?? {}) };
-}
-
-function toCheck(item: Item) {
-  const props = propertiesOf(item.resource);
-  return {
-    resource: item.resource.type,
-    action: item.action.name,
-    context: {
-      ...props,
-      ...(item.action.properties ?? {}),
-      ...(item.context ?? {}),
-      resource_id: item.resource.id,
-    },
-    // The PEP's properties never override the resource's own id.
-    record: { ...props, id: item.resource.id },
-  };
-}
-
-function explained(d: Decision): Result {
-  const first = d.reasons.find((r) => 'message' in r) as { message?: string } | undefined;
-  const why = d.allowed
-    ? `rule "${d.ruleId}" of policy "${d.policy}" v${d.policyVersion}`
-    : (first?.message ?? String(d.ruleId));
-  return { decision: d.allowed, context: { id: d.decisionId, reason_admin: { en: why } } };
-}
-
-const refused = (reason: string, code = 400): Result => ({
-  decision: false,
-  context: { code, reason_admin: { en: reason } },
-});
-
-async function evaluate(
-  c: Context<AppEnv>,
-  who: Caller,
-  items: (Item | string)[],
-  semantic: string,
-  explain: boolean,
-): Promise<Result[]> {
-  const first = items.find((i): i is Item => typeof i !== 'string');
-  // An end-user token is verified once; a refused one is the request's 401, as for /authorize.
-  const sub =
-    who.kind === 'user' || who.token !== undefined
-      ? (
-          await requireIdentity(
-            decisionRequest(c, who.ws, who.token),
-            first ? toCheck(first) : { resource: 'authzen', action: 'evaluate' },
-          )
-        ).sub
-      : undefined;
-  const results: Result[] = [];
-  // One work budget for the whole call, however many evaluations it holds.
-  const budget = { left: REQUEST_BUDGET };
-  const directory = subjectDirectory(c.env.DB, who.ws);
-  for (const item of items) {
-    let result: Result;
-    if (typeof item === 'string') result = refused(item);
-    else if (sub !== undefined && item.subject.id !== sub)
-      result = {
-        decision: false,
-        context: { reason_admin: { en: 'subject.id does not match the token subject' } },
-      };
-    else {
-      const pep: PepSubject | undefined =
-        who.kind === 'pep' && who.token === undefined
-          ? { id: item.subject.id, properties: propertiesOf(item.subject), keyId: who.keyId, directory }
-          : undefined;
-      const outcome = await authorize(
-        c.env,
-        who.ws,
-        who.token,
-        [toCheck(item)],
-        callerOf(c),
-        Date.now(),
-        budget,
-        pep,
-      );
-      if (pep && !outcome.ok) {
-        // The subject source lacks a required attribute: this item is refused (and audited), not the call.
-        recordAudit(c.env, c.executionCtx, outcome.events);
-        result = refused(outcome.error.detail, 403);
-      } else {
-        settle({ env: c.env, ctx: c.executionCtx }, outcome);
-        const d = outcome.decisions[0] as Decision;
-        result = who.kind === 'user' || explain ? explained(d) : { decision: d.allowed };
-      }
-    }
-    results.push(result);
-    if (semantic === 'deny_on_first_deny' && !result.decision) break;
-    if (semantic === 'permit_on_first_permit' && result.decision) break;
-  }
-  return results;
-}
-
 const authzenErrors = {
   400: errors.badRequest,
   401: errors.unauthorized,
@@ -192,9 +86,22 @@ const authzenErrors = {
 } as const;
 const security: Record<string, string[]>[] = [{ endUserJwt: [] }, { apiKey: [] }];
 
+/** The decision request of an AuthZEN call: its workspace, and the token that names its subject (if any). */
+const requestOf = (c: Context<AppEnv>, who: AuthZenCaller) => ({
+  ...decisionRequest(c, who.ws),
+  // A PEP's Authorization header holds its key, never a token: the subject's token, if any, is who.token.
+  token: who.token,
+});
+
 async function single(c: Context<AppEnv>, pathWs: string | undefined, body: Item) {
   const who = await callerOfRequest(c, pathWs);
-  const [result] = await evaluate(c, who, [body], 'execute_all', body.options?.explain === true);
+  const [result] = await evaluateAll(
+    requestOf(c, who),
+    who,
+    [body],
+    'execute_all',
+    body.options?.explain === true,
+  );
   return c.json(result as Result, 200, { 'cache-control': 'no-store' });
 }
 
@@ -219,7 +126,7 @@ async function batch(
         'subject, action and resource are required',
         one.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
       );
-    const [result] = await evaluate(c, who, [one.data], 'execute_all', explain);
+    const [result] = await evaluateAll(requestOf(c, who), who, [one.data], 'execute_all', explain);
     return c.json(result as Result, 200, { 'cache-control': 'no-store' });
   }
   const items = body.evaluations.map((e) => {
@@ -233,7 +140,8 @@ async function batch(
       ? merged.data
       : `invalid evaluation: ${merged.error.issues.map((i) => i.path.join('.')).join(', ')} missing or wrong`;
   });
-  const results = await evaluate(c, who, items, body.options?.evaluations_semantic ?? 'execute_all', explain);
+  const semantic = body.options?.evaluations_semantic ?? 'execute_all';
+  const results = await evaluateAll(requestOf(c, who), who, items, semantic, explain);
   return c.json({ evaluations: results }, 200, { 'cache-control': 'no-store' });
 }
 

@@ -1,6 +1,6 @@
 /** The development IdP's HTTP face and the demo seed (DEV_IDP=true only; 404 otherwise). */
 import { z } from '@hono/zod-openapi';
-import { DEMO_WORKSPACE, seedDemo } from '../../decision/demo';
+import { DEMO_WORKSPACE, seedDemo } from '../../admin/demo';
 import { DEMO_USERS, DEV_IDP_ISSUER, devIdpJwks, mintDevToken } from '../../identity/dev-idp';
 import { notFound, VerdictError } from '../../lib/errors';
 import { devOnly } from '../middleware/auth';

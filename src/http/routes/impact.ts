@@ -1,5 +1,7 @@
 /** Impact analysis (replay of the audit trail against drafts) and shadow policies. */
 import { createRoute, z } from '@hono/zod-openapi';
+import { attachShadow, detachShadow, promoteShadow, shadowReport } from '../../admin/shadows';
+import { getImpactJob, startImpact } from '../../analysis/impact-run';
 import {
   ImpactJobSchema,
   ImpactRequestSchema,
@@ -10,8 +12,6 @@ import {
   PromoteShadowSchema,
   ShadowSchema,
 } from '../../contract';
-import { attachShadow, detachShadow, promoteShadow, shadowReport } from '../../decision/admin/shadows';
-import { getImpactJob, startImpact } from '../../decision/impact-run';
 import { adminErrors, dataOf, errors, jsonBody, named, router, WorkspaceParam } from '../openapi';
 import { policyBodyHook } from './policies';
 

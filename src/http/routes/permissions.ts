@@ -1,7 +1,7 @@
 /** Permission bindings: (resource, action) — either may be "*" — to policies. */
 import { createRoute, z } from '@hono/zod-openapi';
+import { bindingsOf, bindPolicies, unbind } from '../../admin/policies';
 import { BindingSchema, PermissionSchema } from '../../contract';
-import { bindingsOf, bindPolicies, unbind } from '../../decision/admin/policies';
 import { adminErrors, dataOf, errors, jsonBody, named, router, WorkspaceParam } from '../openapi';
 
 export const permissionRoutes = router();

@@ -2,6 +2,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import {
+  currentPolicy,
+  policiesOf,
+  policyVersions,
+  removePolicy,
+  rollbackPolicy,
+  validatePolicies,
+  writePolicy,
+} from '../../admin/policies';
+import {
   NAME,
   PolicyCheckResultSchema,
   PolicySchema,
@@ -11,16 +20,7 @@ import {
   RollbackSchema,
   ValidateRequestSchema,
 } from '../../contract';
-import {
-  currentPolicy,
-  invalidPolicy,
-  policiesOf,
-  policyVersions,
-  removePolicy,
-  rollbackPolicy,
-  validatePolicies,
-  writePolicy,
-} from '../../decision/admin/policies';
+import { invalidPolicy } from '../../decision/policy-check';
 import { compilePolicy } from '../../policy/compile-policy';
 import { adminErrors, dataOf, errors, jsonBody, named, router, WorkspaceParam } from '../openapi';
 import type { AppEnv } from '../types';

@@ -2,18 +2,18 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import {
-  PrincipalCheckRequestSchema,
-  PrincipalCheckSchema,
-  ProviderInputSchema,
-  ProviderSchema,
-} from '../../contract';
-import {
   createProvider,
   providerOf,
   providersOf,
   removeProvider,
   replaceProvider,
-} from '../../decision/admin/providers';
+} from '../../admin/providers';
+import {
+  PrincipalCheckRequestSchema,
+  PrincipalCheckSchema,
+  ProviderInputSchema,
+  ProviderSchema,
+} from '../../contract';
 import { checkPrincipal } from '../../decision/principal-check';
 import { flag } from '../../env';
 import { adminErrors, dataOf, errors, jsonBody, named, router, WorkspaceParam } from '../openapi';

@@ -28,9 +28,9 @@ import {
   removeRecord,
 } from '../../records/access';
 import { parseSort, whereFromQuery, whereSql } from '../../records/query';
+import { decisionRequest } from '../decision-request';
 import { adminErrors, dataOf, errors, jsonBody, jsonOf, router, WorkspaceParam } from '../openapi';
 import type { AppEnv } from '../types';
-import { decisionRequest } from './authorize';
 
 const CollectionParam = WorkspaceParam.extend({
   collection: z.string().regex(COLLECTION, 'lowercase letters, digits, _ and -'),

@@ -4,8 +4,8 @@
  * decision; other isolates within POLICY_REVALIDATE_MS plus KV propagation.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import { revocationsOf, revoke, unrevoke } from '../../admin/workspaces';
 import { RevocationKindSchema, RevocationSchema, RevocationValueSchema, RevokeSchema } from '../../contract';
-import { revocationsOf, revoke, unrevoke } from '../../decision/admin/workspaces';
 import { adminErrors, dataOf, errors, jsonBody, named, router, WorkspaceParam } from '../openapi';
 
 export const revocationRoutes = router();

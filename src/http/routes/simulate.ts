@@ -1,7 +1,7 @@
 /** The simulator (decisions with a full trace, no token) and the attributes policies can use. */
 import { createRoute, z } from '@hono/zod-openapi';
+import { attributesOf, simulate } from '../../admin/policies';
 import { AttributesSchema, DecisionSchema, SimulateRequestSchema } from '../../contract';
-import { attributesOf, simulate } from '../../decision/admin/policies';
 import { adminErrors, dataOf, errors, jsonBody, router, WorkspaceParam } from '../openapi';
 import { policyBodyHook } from './policies';
 

@@ -1,6 +1,14 @@
 /** Workspaces (root key) and their settings (admin), and the workspace's API keys. */
 import { createRoute, z } from '@hono/zod-openapi';
 import {
+  createKey,
+  createWorkspace,
+  keysOf,
+  revokeKeyAs,
+  updateSettings,
+  workspaceView,
+} from '../../admin/workspaces';
+import {
   ApiKeySchema,
   CreatedKeySchema,
   CreatedWorkspaceSchema,
@@ -10,14 +18,6 @@ import {
   WhoAmISchema,
   WorkspaceSchema,
 } from '../../contract';
-import {
-  createKey,
-  createWorkspace,
-  keysOf,
-  revokeKeyAs,
-  updateSettings,
-  workspaceView,
-} from '../../decision/admin/workspaces';
 import { adminErrors, dataOf, errors, jsonBody, named, router, WorkspaceParam } from '../openapi';
 
 export const workspaceRoutes = router();

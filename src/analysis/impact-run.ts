@@ -1,6 +1,6 @@
 /**
  * Impact analysis over the audit trail: POST …/impact replays every stored decision in
- * a window against draft policies (decision/impact.ts does the replaying). Small
+ * a window against draft policies (impact.ts beside this does the replaying). Small
  * windows answer inline; larger ones run as a job, one bounded chunk per queue message
  * (IMPACT_QUEUE), with progress and the result stored in impact_jobs.
  *
@@ -12,6 +12,7 @@
 import { archivedCount, DAY_MS, hotWindowStart } from '../audit/archive';
 import { type AuditFilter, countAudit, eventsNewestFirst, type ReadPosition } from '../audit/queries';
 import {
+  durationMs,
   type FieldError,
   type ImpactJob,
   type ImpactRequest,
@@ -22,6 +23,8 @@ import {
   type Permission,
   SPAN,
 } from '../contract';
+import { checkPolicy, invalidPolicy, policySet } from '../decision/policy-check';
+import { loadSnapshot, type SnapshotDeps } from '../decision/snapshot';
 import { badRequest, notFound, unavailable, VerdictError } from '../lib/errors';
 import { randomId } from '../lib/ids';
 import { compilePolicy } from '../policy/compile-policy';
@@ -31,10 +34,7 @@ import { database } from '../storage/db';
 import { getPolicyVersion } from '../storage/policies';
 import { listProviders } from '../storage/providers';
 import { getWorkspace } from '../storage/workspaces';
-import { invalidPolicy } from './admin/policies';
 import { finishTally, type ImpactTally, newTally, redactImpact, replayInto } from './impact';
-import { checkPolicy, policySet } from './policy-check';
-import { loadSnapshot, type SnapshotDeps } from './snapshot';
 
 export type ImpactEnv = SnapshotDeps & {
   IMPACT_QUEUE: Queue;
@@ -61,10 +61,9 @@ const windowTooLarge = (detail: string) => new VerdictError('window_too_large', 
  * from `now` ("7d", "12h", "30m"); always a valid date.
  */
 function resolveInstant(v: number | string, now: number, field: string): number {
-  const span = typeof v === 'string' ? SPAN.exec(v) : null;
-  const t = span
-    ? now - Number(span[1]) * { d: DAY_MS, h: 3_600_000, m: 60_000 }[span[2] as 'd' | 'h' | 'm']
-    : instantMs(v);
+  // A span back from now ("7d"), with the one duration parser the CLI's --since uses too.
+  const span = typeof v === 'string' && SPAN.test(v) ? durationMs(v) : undefined;
+  const t = span !== undefined ? now - span : instantMs(v);
   if (t === undefined || !isInstant(t)) throw badRequest(`${field}: ${INSTANT_MESSAGE}, or a span like "7d"`);
   return t;
 }

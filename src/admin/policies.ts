@@ -3,21 +3,17 @@
  * checked against the workspace's claim mappings, stored as a new immutable version, and
  * the snapshot every decision reads is published at once.
  */
-import type {
-  FieldError,
-  Permission,
-  PolicyCheckResult,
-  PolicyDocument,
-  ProviderInput,
-} from '../../contract';
-import { attributeSchema } from '../../identity/attribute-schema';
-import { conflict, notFound, VerdictError } from '../../lib/errors';
-import { BUILTIN_ATTRIBUTES, type RequestInput } from '../../policy/attributes';
-import { compilePolicy } from '../../policy/compile-policy';
-import { bindingKey } from '../../policy/compiled';
-import { buildEngine } from '../../policy/evaluate';
-import { redactReasons, redactTrace } from '../../policy/redaction';
-import { database, isUniqueViolation } from '../../storage/db';
+import type { Permission, PolicyCheckResult, PolicyDocument, ProviderInput } from '../contract';
+import { checkPolicy, invalidPolicy } from '../decision/policy-check';
+import { buildSnapshot, publishSnapshot, type SnapshotDeps } from '../decision/snapshot';
+import { attributeSchema } from '../identity/attribute-schema';
+import { conflict, notFound, VerdictError } from '../lib/errors';
+import { BUILTIN_ATTRIBUTES, type RequestInput } from '../policy/attributes';
+import { compilePolicy } from '../policy/compile-policy';
+import { bindingKey } from '../policy/compiled';
+import { buildEngine } from '../policy/evaluate';
+import { redactReasons, redactTrace } from '../policy/redaction';
+import { database, isUniqueViolation } from '../storage/db';
 import {
   deletePermission,
   deletePolicy,
@@ -30,22 +26,15 @@ import {
   listPolicyVersions,
   setCurrentVersion,
   upsertPermission,
-} from '../../storage/policies';
-import { listProviders } from '../../storage/providers';
-import { deleteShadow } from '../../storage/shadows';
-import { checkPolicy } from '../policy-check';
-import { buildSnapshot, publishSnapshot, type SnapshotDeps } from '../snapshot';
+} from '../storage/policies';
+import { listProviders } from '../storage/providers';
+import { deleteShadow } from '../storage/shadows';
 
 /**
  * Every current policy travels in the workspace snapshot (one KV value, at most 25 MiB,
  * re-read by each isolate): 200 policies of at most 64 KB keep it well under that.
  */
 export const MAX_POLICIES_PER_WORKSPACE = 200;
-
-export const invalidPolicy = (issues: FieldError[]) =>
-  new VerdictError('invalid_policy', 422, issues[0]?.message ?? 'The policy is not valid', {
-    errors: issues,
-  });
 
 /**
  * A 409 for a write that named the live version it replaces (`expected`) when another is

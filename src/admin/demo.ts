@@ -6,48 +6,17 @@
  * Seeded off the request path: `npm run dev` (scripts/dev.mjs) calls POST /dev-idp/demo
  * once the server is up, the tests' setup calls seedDemo directly. Idempotent.
  */
+import { ORDER_APPROVAL_POLICY as DEMO_POLICY, SEED_CLAIM_MAPPINGS } from '../contract/seed-policy';
+import { publishSnapshot } from '../decision/snapshot';
 import { DEV_IDP_ISSUER, DEV_IDP_JWKS } from '../identity/dev-idp';
 import { database } from '../storage/db';
 import { insertPolicyVersion, upsertPermission } from '../storage/policies';
 import type { Provider } from '../storage/providers';
 import { insertProvider } from '../storage/providers';
 import { getWorkspace, updateWorkspace } from '../storage/workspaces';
-import { createWorkspace } from './admin/workspaces';
-import { publishSnapshot } from './snapshot';
+import { createWorkspace } from './workspaces';
 
 export const DEMO_WORKSPACE = 'demo';
-
-export const DEMO_CLAIM_MAPPINGS = [
-  { jwtPath: 'role', attribute: 'role', required: false, defaultValue: 'employee' },
-  { jwtPath: 'department', attribute: 'department', required: false },
-  { jwtPath: 'approval_limit', attribute: 'approval_limit', required: false, defaultValue: 0 },
-];
-
-export const DEMO_POLICY = {
-  name: 'order_approval',
-  specification: {
-    rules: [
-      {
-        rule_id: 'manager-unlimited',
-        effect: 'Allow',
-        conditions: [{ function: 'string_equal', attribute: 'ext_role', value: 'manager' }],
-      },
-      {
-        rule_id: 'within-limit',
-        effect: 'Allow',
-        conditions: [
-          {
-            function: 'integer_less_equal',
-            attribute: 'request_metadata',
-            metadata_key: 'amount',
-            value_from_attribute: 'ext_approval_limit',
-          },
-        ],
-      },
-    ],
-    default: { rule_id: 'deny', effect: 'Deny' },
-  },
-};
 
 type DemoEnv = { DB: D1Database; CACHE: KVNamespace; DEV_IDP?: string; DEMO_ADMIN_KEY?: string };
 
@@ -71,7 +40,7 @@ export async function seedDemo(env: DemoEnv): Promise<boolean> {
     type: 'clerk',
     issuer: DEV_IDP_ISSUER,
     audiences: ['verdict'],
-    claimMappings: DEMO_CLAIM_MAPPINGS,
+    claimMappings: SEED_CLAIM_MAPPINGS,
     clockToleranceSec: 60,
     resolvedJwksUri: DEV_IDP_JWKS,
     keyFormat: 'jwks',

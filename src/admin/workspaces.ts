@@ -3,21 +3,21 @@
  * local demo seed), settings (the snapshot carries timezone, redaction keys and route
  * map, so it is published at once), API keys and revocations.
  */
-import type { ApiKeyView, RouteMapEntry, Scope, WorkspaceView } from '../../contract';
-import { badRequest, conflict, forbidden, notFound } from '../../lib/errors';
-import { type ApiKey, listKeys, mintKey, revokeKey } from '../../storage/api-keys';
-import { database, isUniqueViolation } from '../../storage/db';
+import type { ApiKeyView, RouteMapEntry, Scope, WorkspaceView } from '../contract';
+import { routePatternProblem } from '../decision/route-map';
+import { forgetAbsence, publishSnapshot, type SnapshotDeps } from '../decision/snapshot';
+import { badRequest, conflict, forbidden, notFound } from '../lib/errors';
+import { type ApiKey, listKeys, mintKey, revokeKey } from '../storage/api-keys';
+import { database, isUniqueViolation } from '../storage/db';
 import {
   deleteRevocation,
   listRevocations,
   type Revocation,
   type RevocationKind,
   upsertRevocation,
-} from '../../storage/revocations';
-import { apiKeys } from '../../storage/schema';
-import { insertWorkspaceStatement, updateWorkspace, type Workspace } from '../../storage/workspaces';
-import { routePatternProblem } from '../route-map';
-import { forgetAbsence, publishSnapshot, type SnapshotDeps } from '../snapshot';
+} from '../storage/revocations';
+import { apiKeys } from '../storage/schema';
+import { insertWorkspaceStatement, updateWorkspace, type Workspace } from '../storage/workspaces';
 
 /** Revocations in force per workspace (each is checked on every decision, from the snapshot). */
 export const MAX_REVOCATIONS = 10_000;

@@ -16,18 +16,12 @@
  */
 
 import type { AuditEvent } from '../audit/event';
-import type { Effect, ImpactResult } from '../contract';
+import type { Effect, ImpactCounts, ImpactResult } from '../contract';
 import type { RequestInput } from '../policy/attributes';
 import type { Engine, EngineDecision } from '../policy/evaluate';
 import { redactReasons } from '../policy/redaction';
 
-type Counts = {
-  considered: number;
-  unchanged: number;
-  allowToDeny: number;
-  denyToAllow: number;
-  indeterminate: number;
-};
+type Counts = ImpactCounts;
 type Outcome = ImpactResult['samples'][number]['before'];
 
 export type ImpactTally = Counts & {

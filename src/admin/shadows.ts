@@ -4,15 +4,15 @@
  * changing its answer; the audit event records the shadow's answer and whether it
  * diverged, so the counts here are exact over the audited decisions.
  */
-import type { PolicyDocument, Shadow } from '../../contract';
-import { notFound } from '../../lib/errors';
-import { database } from '../../storage/db';
-import { getPolicySummary } from '../../storage/policies';
-import { listProviders } from '../../storage/providers';
-import { deleteShadow, getShadow, putShadow } from '../../storage/shadows';
-import { checkPolicy } from '../policy-check';
-import { publishSnapshot, type SnapshotDeps } from '../snapshot';
-import { invalidPolicy, writePolicy } from './policies';
+import type { PolicyDocument, Shadow } from '../contract';
+import { checkPolicy, invalidPolicy } from '../decision/policy-check';
+import { publishSnapshot, type SnapshotDeps } from '../decision/snapshot';
+import { notFound } from '../lib/errors';
+import { database } from '../storage/db';
+import { getPolicySummary } from '../storage/policies';
+import { listProviders } from '../storage/providers';
+import { deleteShadow, getShadow, putShadow } from '../storage/shadows';
+import { writePolicy } from './policies';
 
 const EXAMPLES = 10;
 

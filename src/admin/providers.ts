@@ -2,20 +2,20 @@
  * Auth provider writes: registration-time checks (discovery, exact issuer, key set), the
  * D1 write, and the snapshot every decision reads, published at once.
  */
-import type { ProviderInput, ProviderView } from '../../contract';
-import { forgetKeys } from '../../identity/jwks-cache';
-import { publicProvider } from '../../identity/provider-schema';
-import { type RegisterOptions, registerProvider } from '../../identity/register-provider';
-import { conflict, notFound } from '../../lib/errors';
-import { database, isUniqueViolation } from '../../storage/db';
+import type { ProviderInput, ProviderView } from '../contract';
+import { publishSnapshot, type SnapshotDeps } from '../decision/snapshot';
+import { forgetKeys } from '../identity/jwks-cache';
+import { publicProvider } from '../identity/provider-schema';
+import { type RegisterOptions, registerProvider } from '../identity/register-provider';
+import { conflict, notFound } from '../lib/errors';
+import { database, isUniqueViolation } from '../storage/db';
 import {
   deleteProvider,
   getProvider,
   insertProvider,
   listProviders,
   updateProvider,
-} from '../../storage/providers';
-import { publishSnapshot, type SnapshotDeps } from '../snapshot';
+} from '../storage/providers';
 
 const taken = () => conflict('A provider with this name or issuer already exists in the workspace');
 
