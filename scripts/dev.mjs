@@ -2,6 +2,7 @@
 // workspace is seeded with one call (POST /dev-idp/demo, idempotent) — off the request path
 // of everything else. Exits with wrangler's status.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,6 +31,16 @@ wrangler.on('exit', (code, signal) => {
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => wrangler.kill(signal));
 
 const base = `http://localhost:${port}`;
+
+/** The demo admin key .dev.vars sets (DEMO_ADMIN_KEY), for the banner; it is for local use only. */
+function demoKey() {
+  try {
+    const vars = readFileSync(join(root, '.dev.vars'), 'utf8');
+    return /^DEMO_ADMIN_KEY=(.*)$/m.exec(vars)?.[1]?.trim() || '(DEMO_ADMIN_KEY in .dev.vars)';
+  } catch {
+    return '(DEMO_ADMIN_KEY in .dev.vars)';
+  }
+}
 for (let waited = 0; running && waited < 120_000; waited += 250) {
   try {
     if ((await fetch(`${base}/healthz`)).ok) {
@@ -37,7 +48,13 @@ for (let waited = 0; running && waited < 120_000; waited += 250) {
       if (res.ok) {
         const { created } = await res.json();
         console.log(
-          `\n[verdict] demo workspace ${created ? 'created' : 'ready'}: ${base}/v1/workspaces/demo (docs: ${base}/docs)\n`,
+          [
+            '',
+            `[verdict] demo workspace ${created ? 'created' : 'ready'}: ${base}/v1/workspaces/demo`,
+            `[verdict] console: ${base}/console (workspace "demo", key ${demoKey()})`,
+            `[verdict] API reference: ${base}/docs`,
+            '',
+          ].join('\n'),
         );
       } else {
         console.warn(

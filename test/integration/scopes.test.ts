@@ -109,6 +109,18 @@ describe('one table of route → who may call it', () => {
     expect(wrong).toEqual([]);
   }, 120_000);
 
+  it('the root key on a workspace route says so (401), instead of calling itself revoked', async () => {
+    const res = await call('GET', `/v1/workspaces/${ws}/policies`, { key: ROOT });
+    const problem = await expectProblem(res, 401, 'unauthorized');
+    expect(String(problem.detail)).toContain('root key');
+    // The twin: a key that is neither says what it always said.
+    const other = await expectProblem(
+      await call('GET', `/v1/workspaces/${ws}/policies`, { key: 'vk_abcdefgh_notarealkeynotarealkey' }),
+      401,
+    );
+    expect(String(other.detail)).toContain('not valid or has been revoked');
+  });
+
   it('root routes answer the root key only', async () => {
     const wrong: string[] = [];
     for (const op of operations.filter((o) => accessOf(o)?.kind === 'root')) {

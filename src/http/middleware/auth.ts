@@ -22,13 +22,17 @@ export function bearerToken(c: Context): string | undefined {
   return bearerFrom(c.req.header('authorization'));
 }
 
+/** Whether `presented` is the Worker's ROOT_API_KEY secret (compared in constant time; unset → never). */
+async function isRootKey(c: Context<AppEnv>, presented: string): Promise<boolean> {
+  const root = c.env.ROOT_API_KEY;
+  return typeof root === 'string' && root.length > 0 && (await timingSafeEqualStrings(presented, root));
+}
+
 /** Only the Worker's ROOT_API_KEY secret passes. Unset secret → nobody passes. */
 export async function checkRootKey(c: Context<AppEnv>): Promise<void> {
   const presented = bearerToken(c);
-  const root = c.env.ROOT_API_KEY;
   if (!presented) throw unauthorized('Send the root key as Authorization: Bearer <ROOT_API_KEY>');
-  const ok = typeof root === 'string' && root.length > 0 && (await timingSafeEqualStrings(presented, root));
-  if (!ok) throw unauthorized('The root key is not valid');
+  if (!(await isRootKey(c, presented))) throw unauthorized('The root key is not valid');
 }
 
 /**
@@ -44,7 +48,13 @@ export async function checkWorkspaceKey(
   if (!presented) throw unauthorized('Send an API key as Authorization: Bearer vk_…');
   const db = database(c.env.DB);
   const key = await authenticateKey(db, presented);
-  if (!key) throw unauthorized('The API key is not valid or has been revoked');
+  if (!key) {
+    if (await isRootKey(c, presented))
+      throw unauthorized(
+        'This is the deployment’s root key, which only creates workspaces: send a workspace API key (vk_…), such as the admin key POST /v1/workspaces returned',
+      );
+    throw unauthorized('The API key is not valid or has been revoked');
+  }
   if (!ws || key.workspaceId !== ws) throw notFound('Workspace');
   if (scope && !hasScope(key, scope)) throw forbidden(`This key lacks the "${scope}" scope`);
   const workspace = await getWorkspace(db, ws);
