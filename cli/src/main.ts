@@ -17,6 +17,7 @@ import { push } from './commands/push';
 import { replay } from './commands/replay';
 import { tail } from './commands/tail';
 import { token } from './commands/token';
+import { workspace } from './commands/workspace';
 import { CliError, EXIT } from './errors';
 
 declare const __VERSION__: string;
@@ -27,6 +28,7 @@ const commands = {
   test,
   push,
   pull,
+  workspace,
   login,
   logout,
   token,
@@ -85,14 +87,28 @@ async function run(argv: string[]): Promise<void> {
     process.stdout.write(`${__VERSION__}\n`);
     return;
   }
-  const name = argv.find((a) => !a.startsWith('-')) as string;
-  const command = commands[name];
+  let name = argv.find((a) => !a.startsWith('-')) as string;
+  let command = commands[name];
   if (!command)
     throw new CliError(
       `unknown command "${name}" (commands: ${Object.keys(commands).join(', ')})`,
       EXIT.usage,
     );
-  const rest = argv.slice(argv.indexOf(name) + 1);
+  let rest = argv.slice(argv.indexOf(name) + 1);
+  // A command with subcommands (verdict workspace create): the options are the subcommand's.
+  const subCommands = command.subCommands as Record<string, CommandDef<ArgsDef>> | undefined;
+  if (subCommands && !wantsHelp) {
+    const subName = rest.find((a) => !a.startsWith('-'));
+    const sub = subName === undefined ? undefined : subCommands[subName];
+    if (!sub || subName === undefined)
+      throw new CliError(
+        `"verdict ${name}" needs a subcommand (${Object.keys(subCommands).join(', ')})`,
+        EXIT.usage,
+      );
+    command = sub;
+    rest = rest.slice(rest.indexOf(subName) + 1);
+    name = `${name} ${subName}`;
+  }
   if (wantsHelp) {
     await showUsage(command, main);
     return;

@@ -22,7 +22,9 @@ import type {
   Binding,
   Check,
   CreatedKey,
+  CreatedWorkspace,
   CreateKey,
+  CreateWorkspace,
   Decision,
   ImpactJob,
   ImpactRequest,
@@ -396,6 +398,13 @@ export class VerdictClient {
    */
   importRecords(collection: string, body: ImportRecords): Promise<{ data: { imported: number } }> {
     return this.request('POST', `${this.ws}/records/${segment(collection)}/import`, body);
+  }
+  /**
+   * Creates the workspace this client names (its `workspaceId`), with the deployment's root
+   * key as `apiKey`. The answer holds the workspace's first admin key, its secret shown once.
+   */
+  createWorkspace(input: Omit<CreateWorkspace, 'id'>): Promise<{ data: CreatedWorkspace }> {
+    return this.request('POST', '/v1/workspaces', { ...input, id: this.opts.workspaceId });
   }
   /** The workspace and this client's key: its name and scopes. */
   whoAmI(): Promise<{ data: WhoAmI }> {

@@ -339,6 +339,35 @@ describe('against a local server', () => {
       (r) => r.json() as Promise<{ data: unknown[] }>,
     );
 
+  it('workspace create: a workspace from the root key, its admin key saved as a profile and never printed; a workspace key or a taken id is refused', async () => {
+    const wdir = folder('workspace-create');
+    const made = verdict(
+      ['workspace', 'create', 'cli-made', '--url', url, '--root-key', 'dev-root-key', '--profile', 'made'],
+      wdir,
+    );
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout).toContain('workspace "cli-made" created');
+    expect(made.stdout).not.toMatch(/vk_[a-z0-9]+_/);
+    // The saved key works for that workspace: push an init'd project with the profile.
+    expect(
+      verdict(['init', '--template', 'order-approval', '--workspace', 'cli-made', '--url', url], wdir).code,
+    ).toBe(0);
+    const pushed = verdict(['push', '--profile', 'made'], wdir);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stdout).toContain('✓ pushed to cli-made');
+    // A workspace key is not the root key; the same id again is a conflict.
+    expectOneLineError(
+      verdict(['workspace', 'create', 'cli-made-2', '--url', url, '--root-key', key], wdir),
+      4,
+      /401/,
+    );
+    expectOneLineError(
+      verdict(['workspace', 'create', 'cli-made', '--url', url, '--root-key', 'dev-root-key'], wdir),
+      1,
+      /409/,
+    );
+  });
+
   it('init → login → push --dry-run (writes nothing) → push → test → token → authorize → tail → explain', async () => {
     expect(
       verdict(['init', '--template', 'order-approval', '--workspace', 'cli-e2e', '--url', url], dir).code,
