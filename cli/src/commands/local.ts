@@ -94,6 +94,12 @@ export const init = defineCommand({
         ),
       );
     out(pc.dim('next: verdict test   (offline)   ·   verdict push --dry-run   (against the server)'));
+    // verdict.json names a workspace the server may not have yet: say how to make it.
+    out(
+      pc.dim(
+        `no workspace "${args.workspace}" on the server yet? verdict workspace create ${args.workspace} --url ${args.url} --root-key <ROOT_API_KEY>`,
+      ),
+    );
   },
 });
 
