@@ -1,4 +1,7 @@
-/** A line diff between two texts (jsdiff), as added/removed/kept lines with +/− markers. */
+/**
+ * A line diff between two texts (jsdiff), as added/removed/kept lines with +/− markers. Long
+ * lines wrap inside the box (readable at any width); the box scrolls vertically and is focusable.
+ */
 import { diffLines } from 'diff';
 
 export function DiffView({ before, after, label }: { before: string; after: string; label: string }) {
@@ -10,7 +13,7 @@ export function DiffView({ before, after, label }: { before: string; after: stri
     if (p.removed) removed += p.count ?? 0;
   }
   return (
-    <figure>
+    <figure class="diff-figure">
       <figcaption class="muted">
         {label}: {added} line{added === 1 ? '' : 's'} added, {removed} removed
       </figcaption>

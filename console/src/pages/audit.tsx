@@ -9,6 +9,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { BarChart, COLORS } from '../charts';
 import type { PageProps } from '../page';
 import { navigate } from '../router';
+import { can } from '../session';
 import { Reasons } from '../trace-view';
 import {
   Badge,
@@ -60,6 +61,20 @@ export function AuditPage({ session, arg }: PageProps) {
   const [applied, setApplied] = useState<Filters>(noFilters);
 
   const first = useAsync(() => client.queryAudit({ ...toQuery(applied), limit: 50 }), [applied]);
+  // Where a range without From really starts: the workspace's creation (nothing is older).
+  // A key that cannot read the workspace leaves it unknown: then the server's flag is shown.
+  const readsWorkspace = can(session, 'policies:read');
+  const created = useAsync(
+    () => (readsWorkspace ? client.getWorkspace().then((r) => r.data.createdAt) : Promise.resolve(undefined)),
+    [],
+  );
+  /** Whether the range starts before the hot window, so that older decisions are only in the archive. */
+  const reachesArchive = (page: { hotWindowStart: number; pastHotWindow: boolean }) => {
+    const from = isoOf(applied.from);
+    const start = from === undefined ? created.data : Date.parse(from);
+    if (start !== undefined) return start < page.hotWindowStart;
+    return readsWorkspace ? false : page.pastHotWindow;
+  };
   const [more, setMore] = useState<{ events: AuditEvent[]; cursor: string | null }>();
   const loadMore = useAction();
   // A new first page (new filters, refresh) drops the pages loaded after it.
@@ -205,7 +220,7 @@ export function AuditPage({ session, arg }: PageProps) {
         <Loaded state={first}>
           {(page) => (
             <>
-              {page.pastHotWindow && (
+              {reachesArchive(page) && (
                 <p class="warning">
                   The range starts before {formatTime(page.hotWindowStart)}: older decisions are only in the
                   archive (use Export NDJSON).

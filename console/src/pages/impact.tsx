@@ -52,7 +52,9 @@ const WINDOWS = [
 export function ImpactPage({ session, arg }: PageProps) {
   const policies = useAsync(() => session.client.listPolicies().then((r) => r.data), []);
   const [chosen, setChosen] = useState<string | undefined>(arg);
-  const name = chosen ?? policies.data?.[0]?.name;
+  // Only a listed policy is asked for (a name from the route that is not one would be a 404).
+  const listed = policies.data ?? [];
+  const name = listed.some((p) => p.name === chosen) ? chosen : listed[0]?.name;
 
   return (
     <section>
@@ -443,23 +445,31 @@ async function shadowOf(session: Session, name: string): Promise<Shadow | null> 
 
 function ShadowPanel({ session, name, draft }: { session: Session; name: string; draft: () => unknown }) {
   const shadow = useAsync(() => shadowOf(session, name), [name]);
+  // What this page's last write says (attached: the shadow; promoted or detached: none): shown
+  // without asking again, since asking for a shadow that is not there is a 404 the browser logs.
+  const [known, setKnown] = useState<Shadow | null>();
+  const current = known !== undefined ? known : shadow.data;
   const action = useAction();
   const [done, setDone] = useState<string>();
   const writable = can(session, 'policies:write');
-  const act = async (what: () => Promise<string>) => {
+  const act = async (what: () => Promise<{ message: string; shadow: Shadow | null }>) => {
     setDone(undefined);
-    const message = await action.run(what);
-    if (message) {
-      setDone(message);
-      shadow.reload();
+    const outcome = await action.run(what);
+    if (outcome) {
+      setDone(outcome.message);
+      setKnown(outcome.shadow);
     }
+  };
+  const refresh = () => {
+    setKnown(undefined);
+    shadow.reload();
   };
 
   return (
     <section class="panel" aria-labelledby="impact-shadow">
       <div class="row spread">
         <h2 id="impact-shadow">Shadow</h2>
-        <button type="button" class="secondary" onClick={shadow.reload}>
+        <button type="button" class="secondary" onClick={refresh}>
           Refresh shadow
         </button>
       </div>
@@ -467,9 +477,17 @@ function ShadowPanel({ session, name, draft }: { session: Session; name: string;
         A shadow draft is evaluated beside the live policy on every decision that uses it, and decides
         nothing.
       </p>
-      <Loaded state={shadow}>
-        {(s) => (s === null ? <p>No shadow attached.</p> : <ShadowView shadow={s} />)}
-      </Loaded>
+      {known !== undefined ? (
+        known === null ? (
+          <p>No shadow attached.</p>
+        ) : (
+          <ShadowView shadow={known} />
+        )
+      ) : (
+        <Loaded state={shadow}>
+          {(s) => (s === null ? <p>No shadow attached.</p> : <ShadowView shadow={s} />)}
+        </Loaded>
+      )}
       <ProblemBox problem={action.error} />
       {done && (
         <p class="ok" role="status">
@@ -486,17 +504,18 @@ function ShadowPanel({ session, name, draft }: { session: Session; name: string;
                 const { data } = await session.client.attachShadow(name, draft() as PolicyDocument);
                 const warnings = (data as Shadow & { warnings?: { path: string; message: string }[] })
                   .warnings;
-                return `Attached the draft as the shadow of ${name}${
+                const message = `Attached the draft as the shadow of ${name}${
                   warnings?.length
                     ? ` (warnings: ${warnings.map((w) => `${w.path} ${w.message}`).join('; ')})`
                     : ''
                 }.`;
+                return { message, shadow: data };
               })
             }
           >
             Attach draft as shadow
           </button>
-          {shadow.data && (
+          {current && (
             <>
               <button
                 type="button"
@@ -509,7 +528,7 @@ function ShadowPanel({ session, name, draft }: { session: Session; name: string;
                     return;
                   act(async () => {
                     const { data } = await session.client.promoteShadow(name);
-                    return `Promoted: ${name} is live at version ${data.version}.`;
+                    return { message: `Promoted: ${name} is live at version ${data.version}.`, shadow: null };
                   });
                 }}
               >
@@ -522,7 +541,7 @@ function ShadowPanel({ session, name, draft }: { session: Session; name: string;
                 onClick={() =>
                   act(async () => {
                     await session.client.detachShadow(name);
-                    return `Detached the shadow of ${name}.`;
+                    return { message: `Detached the shadow of ${name}.`, shadow: null };
                   })
                 }
               >

@@ -5,7 +5,8 @@
  * policy beside the live answer. Claims and attributes are simulated: nothing is written.
  * A token is a real end user's: it is decided for real through /authorize (audited, with
  * a decision id), and the trace comes from the simulator with the token's verified
- * attributes. The token field is emptied once used and the token is never shown.
+ * attributes. The token stays in its field (this page's memory only, never stored or put in
+ * the page's markup) so the next Decide reuses it; an empty one is explained, not sent.
  */
 import type { Decision, PolicyDocument } from '@verdict-authz/sdk';
 import { useEffect, useState } from 'preact/hooks';
@@ -101,6 +102,10 @@ export function PlaygroundPage({ session, arg }: PageProps) {
   const principal = async (pasted: string): Promise<Record<string, unknown>> => {
     if (mode === 'attributes') return asObject(parseJson(attributes, 'Attributes'), 'Attributes');
     if (!chosenProvider) throw new Error('Choose a provider to map the claims or verify the token');
+    if (mode === 'token' && pasted === '')
+      throw new Error(
+        'Paste a token first: an end user’s JWT from your IdP (it is verified by the provider and decided for real). To try claims without a token, choose “JWT claims”.',
+      );
     const body =
       mode === 'claims' ? { claims: asObject(parseJson(claims, 'Claims'), 'Claims') } : { token: pasted };
     const { data } = await session.client.checkPrincipal(chosenProvider, body);
@@ -115,7 +120,6 @@ export function PlaygroundPage({ session, arg }: PageProps) {
     e.preventDefault();
     setResult(undefined);
     const pasted = token.trim();
-    if (mode === 'token') setToken('');
     const outcome = await run.run(async () => {
       const attrs = await principal(pasted);
       const check = {
@@ -195,7 +199,7 @@ export function PlaygroundPage({ session, arg }: PageProps) {
             {mode === 'token' && (
               <TextField
                 label="Token"
-                hint="Verified by the provider and decided for real (audited); cleared once used"
+                hint="Verified by the provider and decided for real (audited); kept here for the next Decide, never stored"
                 rows={3}
                 value={token}
                 onValue={setToken}

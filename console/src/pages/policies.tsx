@@ -90,7 +90,13 @@ function PolicyList({ session }: { session: Session }) {
 
 type PolicyState = { current: (PolicyVersion & { latestVersion: number }) | null; versions: PolicyVersion[] };
 
+/**
+ * The policy and its versions; a name the list does not have is a new policy, known without
+ * asking for it (a 404 would be logged as an error in the browser's console).
+ */
 async function loadPolicy(session: Session, name: string): Promise<PolicyState> {
+  const { data: existing } = await session.client.listPolicies();
+  if (!existing.some((p) => p.name === name)) return { current: null, versions: [] };
   try {
     const [current, versions] = await Promise.all([
       session.client.getPolicy(name),

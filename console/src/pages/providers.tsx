@@ -17,7 +17,6 @@ import {
   Loaded,
   PageHeader,
   ProblemBox,
-  parseJson,
   Table,
   TextField,
   useAction,
@@ -97,9 +96,39 @@ function fromProvider(p: Provider): Form {
       jwtPath: m.jwtPath,
       attribute: m.attribute,
       required: m.required,
-      defaultValue: m.defaultValue === undefined ? '' : JSON.stringify(m.defaultValue),
+      defaultValue: m.defaultValue === undefined ? '' : showDefault(m.defaultValue),
     })),
   };
+}
+
+/** Text that is meant as JSON (an object, an array, a quoted string) rather than a plain word. */
+const looksLikeJson = (text: string) => /^[[{"]/.test(text);
+
+/**
+ * A default as typed: JSON when it parses (`0`, `true`, `null`, `{"a": 1}`, `"0"`), else the
+ * text itself as a string (`employee` is "employee"). Text that opens like JSON (`{`, `[`, `"`)
+ * must parse: a broken object is an error, not a string.
+ */
+function parseDefault(text: string, what: string): unknown {
+  const typed = text.trim();
+  try {
+    return JSON.parse(typed);
+  } catch (err) {
+    if (looksLikeJson(typed)) throw new Error(`${what} is not valid JSON: ${(err as Error).message}`);
+    return typed;
+  }
+}
+
+/** A default shown as it would be typed: a plain string bare, anything else (or a string that would read back as something else) as JSON. */
+function showDefault(value: unknown): string {
+  if (typeof value === 'string' && value.trim() === value && value !== '' && !looksLikeJson(value)) {
+    try {
+      JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }
+  return JSON.stringify(value);
 }
 
 /** The claim mappings in the seed's format: { jwtPath, attribute, required, defaultValue? }. */
@@ -110,7 +139,7 @@ function mappingsOf(form: Form): NonNullable<ProviderInput['claimMappings']> {
     required: m.required,
     ...(m.defaultValue.trim() === ''
       ? {}
-      : { defaultValue: parseJson(m.defaultValue, `The default value of mapping ${i + 1}`) }),
+      : { defaultValue: parseDefault(m.defaultValue, `The default value of mapping ${i + 1}`) }),
   }));
 }
 
@@ -160,6 +189,7 @@ export function ProvidersPage({ session }: PageProps) {
           key={opened}
           session={session}
           initial={form}
+          onSaved={providers.reload}
           onDone={() => {
             setForm(null);
             providers.reload();
@@ -192,10 +222,13 @@ export function ProvidersPage({ session }: PageProps) {
 function ProviderForm({
   session,
   initial,
+  onSaved,
   onDone,
 }: {
   session: PageProps['session'];
   initial: Form;
+  /** After a successful write: the list below shows it at once, while the result stays open. */
+  onSaved: () => void;
   onDone: () => void;
 }) {
   const { form, set, field } = useForm(initial);
@@ -223,7 +256,10 @@ function ProviderForm({
             ? session.client.replaceAuthProvider(form.id, input)
             : session.client.createAuthProvider(input);
         });
-        if (result) setSaved(result.data);
+        if (result) {
+          setSaved(result.data);
+          onSaved();
+        }
       }}
     >
       <h2>{form.id ? `Edit ${initial.name}` : 'New provider'}</h2>
@@ -322,10 +358,12 @@ function ProviderForm({
       <fieldset>
         <legend>Claim mappings</legend>
         <p class="muted">
-          Each claim (a dotted path into the JWT) becomes ext_&lt;attribute&gt; for policies.
+          Each claim (a dotted path into the JWT) becomes ext_&lt;attribute&gt; for policies. A default is
+          used when the claim is missing: <code>employee</code> is the text “employee”; <code>0</code>,{' '}
+          <code>true</code>, <code>null</code>, <code>"0"</code> and JSON objects or lists are read as JSON.
         </p>
         <Table
-          columns={['JWT path', 'Attribute', 'Required', 'Default (JSON)', { hidden: 'Remove' }]}
+          columns={['JWT path', 'Attribute', 'Required', 'Default', { hidden: 'Remove' }]}
           class="mappings"
         >
           {form.mappings.map((m, i) => (
