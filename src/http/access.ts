@@ -137,17 +137,34 @@ function templateOf(honoPath: string): string {
   return honoPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\/\*$/, '/{originalPath}');
 }
 
+type Matched = { access: Access; template: string };
+
+/**
+ * Each registered route's table entry, looked up once per isolate and request method. The
+ * paths are the app's own; a handler of every method (ALL) keys by the request's method,
+ * which a client chooses, so the map is cleared past a bound.
+ */
+const entryOfRoute = new Map<string, Matched | null>();
+
+function entryOf(routeMethod: string, honoPath: string, method: string): Matched | null {
+  const asked = routeMethod === 'ALL' ? method : routeMethod;
+  const key = `${asked} ${honoPath}`;
+  let entry = entryOfRoute.get(key);
+  if (entry === undefined) {
+    const template = templateOf(honoPath);
+    const access = ROUTE_ACCESS[`${asked} ${template}`] ?? ROUTE_ACCESS[`ALL ${template}`];
+    entry = access ? { access, template } : null;
+    if (entryOfRoute.size >= 1024) entryOfRoute.clear();
+    entryOfRoute.set(key, entry);
+  }
+  return entry;
+}
+
 /** The table entry of the route that answers this request (the first one matched that the table names). */
-function accessOf(
-  routes: readonly { method: string; path: string }[],
-  method: string,
-): { access: Access; template: string } | undefined {
+function accessOf(routes: readonly { method: string; path: string }[], method: string): Matched | undefined {
   for (const r of routes) {
-    const template = templateOf(r.path);
-    const access =
-      ROUTE_ACCESS[`${r.method === 'ALL' ? method : r.method} ${template}`] ??
-      ROUTE_ACCESS[`ALL ${template}`];
-    if (access) return { access, template };
+    const entry = entryOf(r.method, r.path, method);
+    if (entry) return entry;
   }
   return undefined;
 }
