@@ -13,6 +13,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { insertEvents } from '../../src/audit/store';
 import { authorize } from '../../src/decision/authorize';
+import { hoursPolicy } from '../fixtures/hours-policy';
 import { call, createWorkspace, json } from '../helpers/api';
 import { issuerUrl, registerIdp, sign, trustingWorkspace } from '../helpers/idp';
 
@@ -32,44 +33,9 @@ const CLOCKS = [
   '2026-11-01T05:59:59Z', // US: 02:00 EDT → 01:00 EST at 06:00Z
 ];
 
-const cond = (fn: string, attribute: string, value: unknown, metadataKey?: string) => ({
-  function: fn,
-  attribute,
-  ...(metadataKey ? { metadata_key: metadataKey } : {}),
-  value,
-});
 /** impact.test.ts's pair, trimmed: v2 starts "after hours" at 18:00 and halves employees' limit. */
-const policy = (afterHours: string, employeeLimit: number) => ({
-  name: 'orders',
-  specification: {
-    rules: [
-      {
-        rule_id: 'after_hours',
-        effect: 'Deny',
-        conditions: [cond('time_in_range', 'current_time', { start: afterHours, end: '23:59:59' })],
-      },
-      {
-        rule_id: 'managers',
-        effect: 'Allow',
-        conditions: [
-          cond('string_equal', 'ext_role', 'manager'),
-          cond('integer_less_equal', 'request_metadata', 10000, 'amount'),
-        ],
-      },
-      {
-        rule_id: 'employees',
-        effect: 'Allow',
-        conditions: [
-          cond('string_equal', 'ext_role', 'employee'),
-          cond('integer_less_equal', 'request_metadata', employeeLimit, 'amount'),
-        ],
-      },
-    ],
-    default: { rule_id: 'deny', effect: 'Deny' },
-  },
-});
-const V1 = policy('20:00:00', 1000);
-const V2 = policy('18:00:00', 500);
+const V1 = hoursPolicy('20:00:00', 1000);
+const V2 = hoursPolicy('18:00:00', 500);
 const MAPPINGS = { claimMappings: [{ jwtPath: 'role', attribute: 'role' }] };
 
 async function put(ws: string, key: string, path: string, body: unknown, status: number) {

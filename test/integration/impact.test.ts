@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { applyRetention, sweepUnarchived } from '../../src/audit/consumer';
 import { insertEvents } from '../../src/audit/store';
 import { authorize } from '../../src/decision/authorize';
+import { cond, hoursPolicy } from '../fixtures/hours-policy';
 import { call, createWorkspace, expectProblem, json } from '../helpers/api';
 import { issuerUrl, registerIdp, sign, trustingWorkspace } from '../helpers/idp';
 
@@ -19,42 +20,7 @@ const MAPPINGS = {
   ],
 };
 
-const cond = (fn: string, attribute: string, value: unknown, metadataKey?: string) => ({
-  function: fn,
-  attribute,
-  ...(metadataKey ? { metadata_key: metadataKey } : {}),
-  value,
-});
-
-const V1 = {
-  name: 'orders',
-  specification: {
-    rules: [
-      {
-        rule_id: 'after_hours',
-        effect: 'Deny',
-        conditions: [cond('time_in_range', 'current_time', { start: '20:00:00', end: '23:59:59' })],
-      },
-      {
-        rule_id: 'managers',
-        effect: 'Allow',
-        conditions: [
-          cond('string_equal', 'ext_role', 'manager'),
-          cond('integer_less_equal', 'request_metadata', 10000, 'amount'),
-        ],
-      },
-      {
-        rule_id: 'employees',
-        effect: 'Allow',
-        conditions: [
-          cond('string_equal', 'ext_role', 'employee'),
-          cond('integer_less_equal', 'request_metadata', 1000, 'amount'),
-        ],
-      },
-    ],
-    default: { rule_id: 'deny', effect: 'Deny' },
-  },
-};
+const V1 = hoursPolicy('20:00:00', 1000);
 
 // v2: a redacted key now matters (card), business hours start at 18:00, employees' limit halves.
 const V2 = {
